@@ -1,0 +1,272 @@
+"""The `ecosys` command: the operator's jobs (serve, worker, set-up, demo, users, import, export)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+
+def _django(settings: str | None = None) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", settings or "ecosys.config.settings.development")
+    import django
+
+    django.setup()
+
+
+def _workspace(slug: str | None):
+    from ecosys.core.models import Workspace
+
+    workspaces = Workspace.objects.order_by("id")
+    workspace = workspaces.filter(slug=slug).first() if slug else workspaces.first()
+    if workspace is None:
+        sys.exit(f"No workspace{' called ' + slug if slug else ''}; run `ecosys setup` or `ecosys demo`.")
+    return workspace
+
+
+def cmd_setup(args) -> None:
+    """Migrate, collect static files, load the demo when the database is empty, print logins."""
+    from django.conf import settings
+    from django.core.management import call_command
+
+    Path(settings.DATA_DIR).mkdir(parents=True, exist_ok=True)
+    call_command("migrate", interactive=False, verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    from ecosys.core.models import Workspace
+
+    if not Workspace.objects.exists():
+        print("Empty database: loading the demo ecosystem (medium)…")
+        cmd_demo(argparse.Namespace(size=args.demo_size))
+    else:
+        _print_logins(_workspace(None))
+
+
+def _print_logins(workspace) -> None:
+    from ecosys.ecosystem.demo import DEMO_PASSWORD, DEMO_SLUG, demo_logins
+
+    if workspace.slug != DEMO_SLUG:
+        return
+    print(f"\nDemo logins for {workspace.name} (password: {DEMO_PASSWORD}):")
+    for email, role, organization in demo_logins(workspace):
+        print(f"  {email:<28} {role:<20} {organization}")
+    print()
+
+
+def cmd_demo(args) -> None:
+    from tqdm import tqdm
+
+    from ecosys.core.models import Workspace
+    from ecosys.ecosystem.demo import DEMO_SLUG, demo_load
+
+    if Workspace.objects.filter(slug=DEMO_SLUG).exists():
+        sys.exit("The demo workspace already exists; use a fresh database (or ECOSYS_DATA_DIR).")
+    with tqdm(total=5, desc=f"demo ({args.size})", unit="step") as bar:
+
+        def progress(message: str) -> None:
+            bar.set_postfix_str(message)
+            bar.update(1)
+
+        workspace = demo_load(size=args.size, progress=progress)
+        bar.update(bar.total - bar.n)
+    _print_logins(workspace)
+
+
+def cmd_createuser(args) -> None:
+    """Create a user and give them a role in an organisation of a workspace."""
+    from django.core.exceptions import ValidationError
+    from django_scopes import scope
+
+    from ecosys.core.access import Actor
+    from ecosys.core.models import Channel
+    from ecosys.core.services import member_add
+    from ecosys.ecosystem.models import Organization
+
+    workspace = _workspace(args.workspace)
+    with scope(workspace=workspace.pk):
+        if args.organization:
+            organization = Organization.objects.filter(name=args.organization).first()
+            if organization is None:
+                sys.exit(f"No organisation called {args.organization!r} in {workspace}.")
+        else:
+            organization = workspace.orchestrator
+        password = args.password or os.environ.get("ECOSYS_NEW_USER_PASSWORD")
+        if not password:
+            import getpass
+
+            password = getpass.getpass("Password: ")
+        try:
+            membership = member_add(
+                actor=Actor.system(workspace, channel=Channel.CLI),
+                email=args.email,
+                organization=organization,
+                role=args.role,
+                password=password,
+            )
+        except ValidationError as error:
+            sys.exit("; ".join(error.messages))
+    print(f"Created {membership}.")
+
+
+def cmd_import(args) -> None:
+    from django_scopes import scope
+    from tqdm import tqdm
+
+    from ecosys.core.access import Actor
+    from ecosys.core.imports import ImportRefused, run_import
+    from ecosys.core.models import Channel
+
+    workspace = _workspace(args.workspace)
+    path = Path(args.file)
+    if not path.exists():
+        sys.exit(f"No such file: {path}")
+    with scope(workspace=workspace.pk), tqdm(desc=f"checking {path.name}", unit="row") as bar:
+
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        try:
+            outcome = run_import(
+                actor=Actor.system(workspace, channel=Channel.CLI),
+                kind=args.kind,
+                file_name=path.name,
+                content=path.read_bytes(),
+                progress=progress,
+            )
+        except ImportRefused as error:
+            sys.exit(f"Refused: {error}")
+    if not outcome.ok:
+        print(f"Nothing was written; {len(outcome.errors)} problem(s):", file=sys.stderr)
+        for error in outcome.errors[:200]:
+            print(f"  row {error.row}, {error.column or '-'}: {error.message}", file=sys.stderr)
+        sys.exit(1)
+    print(f"Imported {outcome.total} rows: {outcome.created} added, {outcome.updated} updated.")
+
+
+def cmd_export(args) -> None:
+    from django_scopes import scope
+    from tqdm import tqdm
+
+    from ecosys.core.access import Actor
+    from ecosys.core.listing import export_rows, list_apply, xlsx_bytes
+    from ecosys.ecosystem import lists, selectors
+
+    specs = {
+        "organizations": (lists.ORGANIZATIONS, selectors.organization_list),
+        "people": (lists.PEOPLE, selectors.person_list),
+        "relationships": (lists.RELATIONSHIPS, selectors.relationship_list),
+    }
+    spec, select = specs[args.kind]
+    workspace = _workspace(args.workspace)
+    output = Path(args.output or f"{args.kind}.{args.format}")
+    with scope(workspace=workspace.pk):
+        queryset = list_apply(select(actor=Actor.system(workspace)), {}, spec).queryset
+        total = queryset.count()
+        rows = tqdm(export_rows(queryset, spec.columns), total=total + 1, desc=f"export {args.kind}", unit="row")
+        if args.format == "xlsx":
+            output.write_bytes(xlsx_bytes(rows, spec.export_name))
+        else:
+            import csv
+
+            with output.open("w", newline="", encoding="utf-8") as handle:
+                csv.writer(handle).writerows(rows)
+    print(f"Wrote {total} rows to {output}.")
+
+
+def _gunicorn_command(args) -> list[str]:
+    bind = args.bind or os.environ.get("ECOSYS_BIND", "127.0.0.1:8000")
+    workers = args.workers or os.environ.get("ECOSYS_WEB_WORKERS", str(2 * (os.cpu_count() or 1) + 1))
+    return [
+        sys.executable, "-m", "gunicorn", "ecosys.config.wsgi:application",
+        "--bind", bind, "--workers", str(workers), "--access-logfile", "-",
+        "--timeout", os.environ.get("ECOSYS_WEB_TIMEOUT", "60"),
+    ]  # fmt: skip
+
+
+def cmd_serve(args) -> None:
+    """Serve the web app with gunicorn; with --with-worker the background worker runs beside it."""
+    env = dict(os.environ)
+    worker = None
+    if args.with_worker:
+        worker = subprocess.Popen([sys.executable, "-m", "ecosys.cli", "worker"], env=env)  # noqa: S603
+    print(f"Ecosys is serving on http://{args.bind or os.environ.get('ECOSYS_BIND', '127.0.0.1:8000')}")
+    web = subprocess.Popen(_gunicorn_command(args), env=env)  # noqa: S603
+
+    def stop(signum, frame):
+        for process in (web, worker):
+            if process and process.poll() is None:
+                process.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    code = web.wait()
+    if worker and worker.poll() is None:
+        worker.terminate()
+        worker.wait(timeout=10)
+    sys.exit(code)
+
+
+def cmd_worker(args) -> None:
+    from django.core.management import call_command
+
+    call_command("db_worker", interval=float(os.environ.get("ECOSYS_WORKER_INTERVAL", "1")))
+
+
+def cmd_manage(args) -> None:
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["ecosys manage", *args.rest])
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ecosys", description="Ecosys operator commands.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    setup = sub.add_parser("setup", help="migrate, collect static files, load the demo if empty")
+    setup.add_argument("--demo-size", choices=["small", "medium", "large"], default="medium")
+    setup.set_defaults(func=cmd_setup)
+    serve = sub.add_parser("serve", help="serve the web app (gunicorn)")
+    serve.add_argument("--bind")
+    serve.add_argument("--workers", type=int)
+    serve.add_argument("--with-worker", action="store_true", help="run the background worker too")
+    serve.set_defaults(func=cmd_serve)
+    sub.add_parser("worker", help="run the background task worker").set_defaults(func=cmd_worker)
+    demo = sub.add_parser("demo", help="load the demo ecosystem")
+    demo.add_argument("--size", choices=["small", "medium", "large"], default="medium")
+    demo.set_defaults(func=cmd_demo)
+    user = sub.add_parser("createuser", help="create a user with a role")
+    user.add_argument("email")
+    user.add_argument("--role", default="orchestrator_admin", choices=[
+        "orchestrator_admin", "orchestrator_staff", "external_admin", "external_member", "read_only"])  # fmt: skip
+    user.add_argument("--organization", help="organisation name (default: the orchestrator)")
+    user.add_argument("--workspace", help="workspace slug (default: the first)")
+    user.add_argument("--password", help="or ECOSYS_NEW_USER_PASSWORD, or asked for")
+    user.set_defaults(func=cmd_createuser)
+    imp = sub.add_parser("import", help="import organisations or people from CSV/XLSX")
+    imp.add_argument("kind", choices=["organizations", "people"])
+    imp.add_argument("file")
+    imp.add_argument("--workspace")
+    imp.set_defaults(func=cmd_import)
+    exp = sub.add_parser("export", help="export organisations, people or relationships")
+    exp.add_argument("kind", choices=["organizations", "people", "relationships"])
+    exp.add_argument("--format", choices=["csv", "xlsx"], default="csv")
+    exp.add_argument("--output", "-o")
+    exp.add_argument("--workspace")
+    exp.set_defaults(func=cmd_export)
+    manage = sub.add_parser("manage", help="run a Django management command")
+    manage.add_argument("rest", nargs=argparse.REMAINDER)
+    manage.set_defaults(func=cmd_manage)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    if args.command not in ("serve",):
+        _django()
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,20 @@
+from django.urls import include, path
+
+from ecosys.core import views as core_views
+
+from .api import api
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("login/", core_views.login_view, name="login"),
+    path("logout/", core_views.logout_view, name="logout"),
+    path("-/ping", core_views.ping, name="ping"),
+    path("-/health", core_views.health, name="health"),
+    path("audit/", core_views.audit_log, name="audit-log"),
+    path("tokens/", core_views.token_list, name="token-list"),
+    path("tokens/<uuid:public_id>/revoke/", core_views.token_revoke, name="token-revoke"),
+    path("imports/<slug:kind>/new/", core_views.import_create, name="import-create"),
+    path("imports/<uuid:public_id>/", core_views.import_detail, name="import-detail"),
+    path("api/v1/", api.urls),
+    path("", include("ecosys.ecosystem.urls")),
+]

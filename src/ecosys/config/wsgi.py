@@ -1,0 +1,8 @@
+"""WSGI entry point for gunicorn: `gunicorn ecosys.config.wsgi`."""
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ecosys.config.settings.development")
+application = get_wsgi_application()

@@ -1,0 +1,82 @@
+"""API schemas of the core: shared list envelope, errors, tokens, audit events, imports."""
+
+import datetime as dt
+from typing import Generic, TypeVar
+from uuid import UUID
+
+from ninja import Schema
+from pydantic import Field
+
+T = TypeVar("T")
+
+
+class Page(Schema, Generic[T]):
+    count: int
+    page: int
+    per_page: int
+    pages: int
+    results: list[T]
+
+
+class Detail(Schema):
+    detail: str
+
+
+class MeOut(Schema):
+    email: str
+    name: str
+    workspace: str
+    organization_id: UUID
+    organization: str
+    role: str
+    is_orchestrator: bool
+    token_scope: str | None
+
+
+class TokenIn(Schema):
+    name: str = Field(max_length=100)
+    scope: str = "read"
+    expires_in_days: int = 90
+
+
+class TokenOut(Schema):
+    id: UUID
+    name: str
+    prefix: str
+    scope: str
+    owner: str
+    created_at: dt.datetime
+    expires_at: dt.datetime
+    revoked_at: dt.datetime | None
+    last_used_at: dt.datetime | None
+
+
+class TokenCreatedOut(TokenOut):
+    token: str = Field(description="The secret; shown this once and never again.")
+
+
+class AuditEventOut(Schema):
+    id: UUID
+    created_at: dt.datetime
+    actor: str
+    channel: str
+    action: str
+    target_type: str
+    target_id: UUID | None
+    target: str
+    changes: dict
+
+
+class ImportJobOut(Schema):
+    id: UUID
+    kind: str
+    file_name: str
+    status: str
+    total_rows: int
+    processed_rows: int
+    percent: int
+    created_count: int
+    updated_count: int
+    errors: list[dict]
+    created_at: dt.datetime
+    finished_at: dt.datetime | None

@@ -1,0 +1,44 @@
+"""Reads of audit events, members and tokens, narrowed by the access policy."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from .access import Actor
+from .models import ApiToken, AuditEvent, Membership, Role
+
+
+def audit_log(*, actor: Actor) -> QuerySet[AuditEvent]:
+    """The workspace log: orchestrator members only (others see history on what they can see)."""
+    if not actor.is_orchestrator:
+        return AuditEvent.objects.none()
+    return AuditEvent.objects.select_related("user")
+
+
+def audit_for(*, actor: Actor, target) -> QuerySet[AuditEvent]:
+    """History of one object the caller has already fetched through a scoped selector."""
+    return AuditEvent.objects.filter(target_public_id=target.public_id).select_related("user")
+
+
+def token_list(*, actor: Actor) -> QuerySet[ApiToken]:
+    """The actor's own tokens; an orchestrator admin sees every token of the workspace."""
+    tokens = ApiToken.objects.select_related("membership__user").order_by("-created_at")
+    if actor.role == Role.ORCHESTRATOR_ADMIN and actor.is_orchestrator:
+        return tokens
+    return tokens.filter(membership=actor.membership)
+
+
+def token_get(*, actor: Actor, public_id) -> ApiToken:
+    from django.http import Http404
+
+    token = token_list(actor=actor).filter(public_id=public_id).first()
+    if token is None:
+        raise Http404("Not found.")
+    return token
+
+
+def member_list(*, actor: Actor) -> QuerySet[Membership]:
+    members = Membership.objects.select_related("user", "organization").order_by("user__email")
+    if actor.is_orchestrator:
+        return members
+    return members.filter(organization_id=actor.organization_id)

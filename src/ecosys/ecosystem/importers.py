@@ -1,0 +1,144 @@
+"""Spreadsheet importers for organisations and people; each row goes through the services."""
+
+from django.core.exceptions import ValidationError
+from django_countries import countries
+
+from ecosys.core.access import CHANGE, Actor
+from ecosys.core.imports import Importer, choice_value, register
+
+from . import selectors, services
+from .models import EcosystemRole, Industry, Region, SizeBand, WorkerType
+
+ORGANIZATION_COLUMNS = (
+    "id",
+    "name",
+    "roles",
+    "region",
+    "country",
+    "industry",
+    "size",
+    "website_domain",
+    "tags",
+    "description",
+    "created_at",
+)
+PERSON_COLUMNS = (
+    "id",
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "title",
+    "worker_type",
+    "organization",
+    "location",
+)
+
+
+def _split(text: str) -> list[str]:
+    return [part.strip() for part in text.replace(";", ",").split(",") if part.strip()]
+
+
+def _country(text: str) -> str:
+    if not text:
+        return ""
+    code = countries.by_name(text) or (text.upper() if text.upper() in dict(countries) else "")
+    if not code:
+        raise ValidationError({"country": f"“{text}” is not a country name or ISO code."})
+    return code
+
+
+def _existing(actor: Actor, select, text: str):
+    if not text:
+        return None
+    try:
+        return select(actor=actor, public_id=text, action=CHANGE)
+    except Exception as error:
+        raise ValidationError({"id": f"No record with id {text} that you may change."}) from error
+
+
+def organization_apply(actor: Actor, row: dict[str, str]) -> str:
+    fields = {
+        "name": row.get("name", ""),
+        "region": choice_value(Region.choices, row.get("region", ""), "region"),
+        "country": _country(row.get("country", "")),
+        "industry": choice_value(Industry.choices, row.get("industry", ""), "industry"),
+        "size": choice_value(SizeBand.choices, row.get("size", ""), "size"),
+        "website_domain": row.get("website_domain", ""),
+        "description": row.get("description", ""),
+    }
+    roles = [choice_value(EcosystemRole.choices, role, "roles") for role in _split(row.get("roles", ""))]
+    tags = _split(row.get("tags", ""))
+    org = _existing(actor, selectors.organization_get, row.get("id", ""))
+    if org is None and not row.get("id"):
+        # Re-importing a file without ids updates the organisations it created the first time.
+        same_name = selectors.organization_list(actor=actor, action=CHANGE).filter(
+            name__iexact=fields["name"].strip()
+        )
+        org = same_name.first() if same_name.count() == 1 else None
+    if org is None:
+        services.organization_create(actor=actor, roles=roles, tags=tags, **fields)
+        return "created"
+    services.organization_update(actor=actor, organization=org, roles=roles, tags=tags, **fields)
+    return "updated"
+
+
+def person_apply(actor: Actor, row: dict[str, str]) -> str:
+    organization = None
+    reference = row.get("organization", "")
+    if reference:
+        visible = selectors.organization_list(actor=actor)
+        matches = list(visible.filter(public_id=reference)[:1]) if _is_uuid(reference) else []
+        matches = matches or list(visible.filter(name__iexact=reference)[:2])
+        if len(matches) != 1:
+            problem = "matches several organisations" if matches else "is not an organisation you can see"
+            raise ValidationError({"organization": f"“{reference}” {problem}; use its id."})
+        organization = matches[0]
+    fields = {
+        "first_name": row.get("first_name", ""),
+        "last_name": row.get("last_name", ""),
+        "email": row.get("email", ""),
+        "phone": row.get("phone", ""),
+        "title": row.get("title", ""),
+        "worker_type": choice_value(WorkerType.choices, row.get("worker_type", ""), "worker_type"),
+        "organization": organization,
+        "location": row.get("location", ""),
+    }
+    person = _existing(actor, selectors.person_get, row.get("id", ""))
+    if person is None:
+        services.person_create(actor=actor, **fields)
+        return "created"
+    services.person_update(actor=actor, person=person, **fields)
+    return "updated"
+
+
+def _is_uuid(text: str) -> bool:
+    import uuid
+
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
+
+
+register(
+    Importer(
+        kind="organizations",
+        label="Organisations",
+        columns=ORGANIZATION_COLUMNS,
+        required=("name", "roles"),
+        apply=organization_apply,
+        unique_key=lambda row: row.get("id") or ("name", row.get("name", "").lower()),
+    )
+)
+register(
+    Importer(
+        kind="people",
+        label="People",
+        columns=PERSON_COLUMNS,
+        required=("last_name", "worker_type"),
+        apply=person_apply,
+        unique_key=lambda row: row.get("id") or (row.get("email", "").lower() or None),
+    )
+)
