@@ -30,7 +30,8 @@ class Column:
     display: Callable[[Any], Any] | None = None  # what a page shows, when not the export value
 
     def shown(self, obj: Any) -> Any:
-        return (self.display or self.value)(obj)
+        value = (self.display or self.value)(obj)
+        return ", ".join(str(item) for item in value) if isinstance(value, list | tuple) else value
 
 
 @dataclass(frozen=True)
