@@ -21,7 +21,7 @@ DEMO_MEMBERS = {
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-    """Load the small demo once per test database; each test then runs in a rolled-back transaction."""
+    """Load the small demo once per test database; each test runs in a rolled-back transaction."""
     with django_db_blocker.unblock():
         if not Workspace.objects.exists():
             demo_load(size="small")

@@ -1,4 +1,4 @@
-"""The `ecosys` command: the operator's jobs (serve, worker, set-up, demo, users, import, export)."""
+"""The `ecosys` command: serve, worker, set-up, demo, users, import and export."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from pathlib import Path
 
 
 def _django(settings: str | None = None) -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", settings or "ecosys.config.settings.development")
+    os.environ.setdefault(
+        "DJANGO_SETTINGS_MODULE", settings or "ecosys.config.settings.development"
+    )
     import django
 
     django.setup()
@@ -23,7 +25,9 @@ def _workspace(slug: str | None):
     workspaces = Workspace.objects.order_by("id")
     workspace = workspaces.filter(slug=slug).first() if slug else workspaces.first()
     if workspace is None:
-        sys.exit(f"No workspace{' called ' + slug if slug else ''}; run `ecosys setup` or `ecosys demo`.")
+        sys.exit(
+            f"No workspace{' called ' + slug if slug else ''}; run `ecosys setup` or `ecosys demo`."
+        )
     return workspace
 
 
@@ -165,7 +169,12 @@ def cmd_export(args) -> None:
     with scope(workspace=workspace.pk):
         queryset = list_apply(select(actor=Actor.system(workspace)), {}, spec).queryset
         total = queryset.count()
-        rows = tqdm(export_rows(queryset, spec.columns), total=total + 1, desc=f"export {args.kind}", unit="row")
+        rows = tqdm(
+            export_rows(queryset, spec.columns),
+            total=total + 1,
+            desc=f"export {args.kind}",
+            unit="row",
+        )
         if args.format == "xlsx":
             output.write_bytes(xlsx_bytes(rows, spec.export_name))
         else:
@@ -178,7 +187,9 @@ def cmd_export(args) -> None:
 
 def _gunicorn_command(args) -> list[str]:
     bind = args.bind or os.environ.get("ECOSYS_BIND", "127.0.0.1:8000")
-    workers = args.workers or os.environ.get("ECOSYS_WEB_WORKERS", str(2 * (os.cpu_count() or 1) + 1))
+    workers = args.workers or os.environ.get(
+        "ECOSYS_WEB_WORKERS", str(2 * (os.cpu_count() or 1) + 1)
+    )
     return [
         sys.executable, "-m", "gunicorn", "ecosys.config.wsgi:application",
         "--bind", bind, "--workers", str(workers), "--access-logfile", "-",
@@ -192,7 +203,10 @@ def cmd_serve(args) -> None:
     worker = None
     if args.with_worker:
         worker = subprocess.Popen([sys.executable, "-m", "ecosys.cli", "worker"], env=env)  # noqa: S603
-    print(f"Ecosys is serving on http://{args.bind or os.environ.get('ECOSYS_BIND', '127.0.0.1:8000')}")
+    print(
+        "Ecosys is serving on http://"
+        + (args.bind or os.environ.get("ECOSYS_BIND", "127.0.0.1:8000"))
+    )
     web = subprocess.Popen(_gunicorn_command(args), env=env)  # noqa: S603
 
     def stop(signum, frame):
@@ -221,6 +235,15 @@ def cmd_manage(args) -> None:
     execute_from_command_line(["ecosys manage", *args.rest])
 
 
+ROLE_NAMES = (
+    "orchestrator_admin",
+    "orchestrator_staff",
+    "external_admin",
+    "external_member",
+    "read_only",
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ecosys", description="Ecosys operator commands.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -238,8 +261,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(func=cmd_demo)
     user = sub.add_parser("createuser", help="create a user with a role")
     user.add_argument("email")
-    user.add_argument("--role", default="orchestrator_admin", choices=[
-        "orchestrator_admin", "orchestrator_staff", "external_admin", "external_member", "read_only"])  # fmt: skip
+    user.add_argument("--role", default="orchestrator_admin", choices=list(ROLE_NAMES))
     user.add_argument("--organization", help="organisation name (default: the orchestrator)")
     user.add_argument("--workspace", help="workspace slug (default: the first)")
     user.add_argument("--password", help="or ECOSYS_NEW_USER_PASSWORD, or asked for")

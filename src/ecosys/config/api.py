@@ -71,7 +71,11 @@ def on_not_found(request, error):
 
 @api.exception_handler(AuthenticationError)
 def on_unauthenticated(request, error):
-    detail = "Invalid, expired or revoked token." if getattr(request, "token_rejected", False) else "Sign in or send a valid API token."
+    detail = (
+        "Invalid, expired or revoked token."
+        if getattr(request, "token_rejected", False)
+        else "Sign in or send a valid API token."
+    )
     return api.create_response(request, {"detail": detail}, status=401)
 
 

@@ -104,7 +104,9 @@ def restrict(queryset: QuerySet, actor: Actor, action: str = VIEW) -> QuerySet:
     if actor.is_orchestrator:
         return queryset if allows(actor, action, model) else queryset.none()
     if action == VIEW:
-        return queryset.filter(_owned(model, actor.organization_id) | _granted(model, actor, write=False))
+        return queryset.filter(
+            _owned(model, actor.organization_id) | _granted(model, actor, write=False)
+        )
     condition = Q(pk__in=[])
     if allows(actor, action, model):
         condition |= _owned(model, actor.organization_id)
@@ -186,9 +188,13 @@ def check_rule(actor: Actor | None, rule: str) -> None:
     if allows(actor, action, model):
         return
     # An external member may still change a row shared with their organisation read-write.
-    if action == CHANGE and not actor.is_orchestrator and actor.role != Role.READ_ONLY:
-        if actor.token_scope != TokenScope.READ:
-            return
+    if (
+        action == CHANGE
+        and not actor.is_orchestrator
+        and actor.role != Role.READ_ONLY
+        and actor.token_scope != TokenScope.READ
+    ):
+        return
     raise PermissionDenied(f"Your role may not {action} {model._meta.verbose_name_plural}.")
 
 

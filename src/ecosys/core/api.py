@@ -1,13 +1,23 @@
 """Core API: who am I, personal tokens, the audit log, imports."""
 
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from ninja import File, Form, Router, UploadedFile
+from ninja import File, Form, Router, Status, UploadedFile
 
 from . import selectors, services
 from .access import MEMBER, access_rule, get_visible
 from .listing import MAX_PAGE_SIZE
 from .models import ApiToken, AuditEvent, ImportJob
-from .schemas import AuditEventOut, Detail, ImportJobOut, MeOut, Page, TokenCreatedOut, TokenIn, TokenOut
+from .schemas import (
+    AuditEventOut,
+    Detail,
+    ImportJobOut,
+    MeOut,
+    Page,
+    TokenCreatedOut,
+    TokenIn,
+    TokenOut,
+)
 
 router = Router(tags=["account"])
 
@@ -69,7 +79,7 @@ def token_list(request):
 @access_rule(MEMBER)
 def token_create(request, payload: TokenIn):
     token, raw = services.token_create(actor=request.auth, **payload.dict())
-    return 201, {**_token_out(token), "token": raw}
+    return Status(201, {**_token_out(token), "token": raw})
 
 
 @router.post("/tokens/{token_id}/revoke", response=TokenOut, summary="Revoke an API token")
@@ -97,6 +107,8 @@ def _audit_out(event: AuditEvent) -> dict:
 @access_rule("core.auditevent:view")
 def audit_event_list(request, target: str | None = None, channel: str | None = None):
     """The workspace log (orchestrator members); filter by object id or channel."""
+    if not request.auth.is_orchestrator:
+        raise PermissionDenied("The workspace log is for the orchestrator.")
     events = selectors.audit_log(actor=request.auth)
     if target:
         events = events.filter(target_public_id=_uuid(target))
@@ -130,7 +142,7 @@ def import_create(request, kind: Form[str], file: File[UploadedFile]):
         actor=request.auth, kind=kind, file_name=file.name, content=file.read()
     )
     job.refresh_from_db()
-    return 202, _job_out(job)
+    return Status(202, _job_out(job))
 
 
 @router.get("/imports/{job_id}", response=ImportJobOut, tags=["imports"])

@@ -51,6 +51,7 @@ class Importer:
 
     kind: str
     label: str
+    model: type  # the kind of row written; importing needs the right to add it
     columns: tuple[str, ...]
     required: tuple[str, ...]
     # apply(actor, row) -> "created" | "updated"; raises ValidationError / PermissionDenied.
@@ -218,4 +219,6 @@ def choice_value(choices, text: str, column: str) -> str:
     for value, label in choices:
         if wanted in (str(value).lower(), str(label).lower()):
             return value
-    raise ValidationError({column: f"“{text}” is not one of: {', '.join(str(v) for v, _ in choices)}."})
+    raise ValidationError(
+        {column: f"“{text}” is not one of: {', '.join(str(v) for v, _ in choices)}."}
+    )

@@ -46,9 +46,7 @@ def actor_for_request(request) -> Actor | None:
     if membership is None:
         return None
     channel = Channel.API if request.path.startswith("/api/") else Channel.WEB
-    return Actor(
-        workspace=membership.workspace, user=user, membership=membership, channel=channel
-    )
+    return Actor(workspace=membership.workspace, user=user, membership=membership, channel=channel)
 
 
 class WorkspaceScopeMiddleware:

@@ -161,6 +161,9 @@ class SharingGrant(TenantModel):
         ]
         indexes = [models.Index(fields=["target_type", "organization"])]
 
+    def __str__(self) -> str:
+        return f"{self.target_type} #{self.target_id} shared with {self.organization_id}"
+
 
 class Channel(models.TextChoices):
     """Where a change came from."""
@@ -219,7 +222,9 @@ class ImportJob(TenantModel):
     created_count = models.PositiveIntegerField(default=0)
     updated_count = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list, blank=True)
-    created_by = models.ForeignKey(Membership, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_by = models.ForeignKey(
+        Membership, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

@@ -27,7 +27,9 @@ def page(rule: str):
                 check_rule(getattr(request, "actor", None), rule)
             except NotAuthenticated:
                 if request.user.is_authenticated:
-                    raise PermissionDenied("Your account is not a member of any workspace.") from None
+                    raise PermissionDenied(
+                        "Your account is not a member of any workspace."
+                    ) from None
                 return redirect_to_login(request.get_full_path())
             return view(request, *args, **kwargs)
 
@@ -50,7 +52,7 @@ def list_response(
     context: dict[str, Any] | None = None,
     detail_url: Callable[[Any], str] | None = None,
 ):
-    """Render a searchable, filterable, sortable, paginated list, or export it (?export=csv|xlsx)."""
+    """Render a searchable, filterable, sortable, paginated list, or export it (?export=)."""
     result = list_apply(queryset, request.GET, spec)
     fmt = request.GET.get("export")
     if fmt in ("csv", "xlsx"):

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -12,7 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from . import selectors, services
-from .access import MEMBER, PUBLIC
+from .access import ADD, MEMBER, PUBLIC, allows
 from .forms import AuditFilterForm, ImportUploadForm, TokenForm
 from .imports import IMPORTERS
 from .listing import list_page
@@ -127,7 +127,9 @@ def token_revoke(request, public_id):
 def import_create(request, kind):
     importer = IMPORTERS.get(kind)
     if importer is None:
-        raise PermissionDenied("Nothing can be imported as that.")
+        raise Http404("Nothing can be imported as that.")
+    if not allows(request.actor, ADD, importer.model):
+        raise PermissionDenied(f"Your role may not import {importer.label.lower()}.")
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]

@@ -2,7 +2,7 @@
 
 from uuid import UUID
 
-from ninja import Router
+from ninja import Router, Status
 
 from ecosys.core.access import CHANGE, DELETE, access_rule
 from ecosys.core.api import paginate
@@ -108,34 +108,47 @@ def _organization(actor, public_id: UUID, action: str = "view"):
 # -- organisations ---------------------------------------------------------------------------
 
 
-@router.get("/organizations", response={200: Page[OrganizationOut], **ERRORS}, tags=["organizations"])
+@router.get(
+    "/organizations", response={200: Page[OrganizationOut], **ERRORS}, tags=["organizations"]
+)
 @access_rule("ecosystem.organization:view")
 def organization_list(request):
     """Organisations you can see. Filters: role, region, country, industry, size, tag; q; sort."""
-    return _list(request, lists.ORGANIZATIONS, selectors.organization_list(actor=request.auth), organization_out)
+    return _list(
+        request,
+        lists.ORGANIZATIONS,
+        selectors.organization_list(actor=request.auth),
+        organization_out,
+    )
 
 
 @router.get("/organizations/export", response={200: None, **ERRORS}, tags=["organizations"])
 @access_rule("ecosystem.organization:view")
 def organization_export(request, format: str = "csv"):  # noqa: A002 - the public parameter name
     """Every organisation matching the same filters, as CSV or XLSX."""
-    return _export(request, lists.ORGANIZATIONS, selectors.organization_list(actor=request.auth), format)
+    return _export(
+        request, lists.ORGANIZATIONS, selectors.organization_list(actor=request.auth), format
+    )
 
 
 @router.post("/organizations", response={201: OrganizationOut, **ERRORS}, tags=["organizations"])
 @access_rule("ecosystem.organization:add")
 def organization_create(request, payload: OrganizationIn):
     org = services.organization_create(actor=request.auth, **payload.dict())
-    return 201, organization_out(_organization(request.auth, org.public_id))
+    return Status(201, organization_out(_organization(request.auth, org.public_id)))
 
 
-@router.get("/organizations/{org_id}", response={200: OrganizationOut, **ERRORS}, tags=["organizations"])
+@router.get(
+    "/organizations/{org_id}", response={200: OrganizationOut, **ERRORS}, tags=["organizations"]
+)
 @access_rule("ecosystem.organization:view")
 def organization_detail(request, org_id: UUID):
     return organization_out(_organization(request.auth, org_id))
 
 
-@router.patch("/organizations/{org_id}", response={200: OrganizationOut, **ERRORS}, tags=["organizations"])
+@router.patch(
+    "/organizations/{org_id}", response={200: OrganizationOut, **ERRORS}, tags=["organizations"]
+)
 @access_rule("ecosystem.organization:change")
 def organization_update(request, org_id: UUID, payload: OrganizationPatch):
     org = _organization(request.auth, org_id, CHANGE)
@@ -150,7 +163,7 @@ def organization_update(request, org_id: UUID, payload: OrganizationPatch):
 def organization_delete(request, org_id: UUID):
     org = selectors.organization_get(actor=request.auth, public_id=org_id, action=DELETE)
     services.organization_delete(actor=request.auth, organization=org)
-    return 204, None
+    return Status(204, None)
 
 
 # -- people ----------------------------------------------------------------------------------
@@ -181,8 +194,10 @@ def person_export(request, format: str = "csv"):  # noqa: A002
 @router.post("/people", response={201: PersonOut, **ERRORS}, tags=["people"])
 @access_rule("ecosystem.person:add")
 def person_create(request, payload: PersonIn):
-    person = services.person_create(actor=request.auth, **_person_fields(request.auth, payload.dict()))
-    return 201, person_out(person)
+    person = services.person_create(
+        actor=request.auth, **_person_fields(request.auth, payload.dict())
+    )
+    return Status(201, person_out(person))
 
 
 @router.get("/people/{person_id}", response={200: PersonOut, **ERRORS}, tags=["people"])
@@ -204,23 +219,32 @@ def person_update(request, person_id: UUID, payload: PersonPatch):
 def person_delete(request, person_id: UUID):
     person = selectors.person_get(actor=request.auth, public_id=person_id, action=DELETE)
     services.person_delete(actor=request.auth, person=person)
-    return 204, None
+    return Status(204, None)
 
 
 # -- relationships ---------------------------------------------------------------------------
 
 
-@router.get("/relationships", response={200: Page[RelationshipOut], **ERRORS}, tags=["relationships"])
+@router.get(
+    "/relationships", response={200: Page[RelationshipOut], **ERRORS}, tags=["relationships"]
+)
 @access_rule("ecosystem.relationship:view")
 def relationship_list(request):
     """Relationships you can see. Filters: kind, state, organization (either end); q; sort."""
-    return _list(request, lists.RELATIONSHIPS, selectors.relationship_list(actor=request.auth), relationship_out)
+    return _list(
+        request,
+        lists.RELATIONSHIPS,
+        selectors.relationship_list(actor=request.auth),
+        relationship_out,
+    )
 
 
 @router.get("/relationships/export", response={200: None, **ERRORS}, tags=["relationships"])
 @access_rule("ecosystem.relationship:view")
 def relationship_export(request, format: str = "csv"):  # noqa: A002
-    return _export(request, lists.RELATIONSHIPS, selectors.relationship_list(actor=request.auth), format)
+    return _export(
+        request, lists.RELATIONSHIPS, selectors.relationship_list(actor=request.auth), format
+    )
 
 
 @router.post("/relationships", response={201: RelationshipOut, **ERRORS}, tags=["relationships"])
@@ -229,16 +253,20 @@ def relationship_create(request, payload: RelationshipIn):
     data = payload.dict()
     data["source"] = selectors.organization_get(actor=request.auth, public_id=data.pop("source_id"))
     data["target"] = selectors.organization_get(actor=request.auth, public_id=data.pop("target_id"))
-    return 201, relationship_out(services.relationship_create(actor=request.auth, **data))
+    return Status(201, relationship_out(services.relationship_create(actor=request.auth, **data)))
 
 
-@router.get("/relationships/{rel_id}", response={200: RelationshipOut, **ERRORS}, tags=["relationships"])
+@router.get(
+    "/relationships/{rel_id}", response={200: RelationshipOut, **ERRORS}, tags=["relationships"]
+)
 @access_rule("ecosystem.relationship:view")
 def relationship_detail(request, rel_id: UUID):
     return relationship_out(selectors.relationship_get(actor=request.auth, public_id=rel_id))
 
 
-@router.patch("/relationships/{rel_id}", response={200: RelationshipOut, **ERRORS}, tags=["relationships"])
+@router.patch(
+    "/relationships/{rel_id}", response={200: RelationshipOut, **ERRORS}, tags=["relationships"]
+)
 @access_rule("ecosystem.relationship:change")
 def relationship_update(request, rel_id: UUID, payload: RelationshipPatch):
     relationship = selectors.relationship_get(actor=request.auth, public_id=rel_id, action=CHANGE)
@@ -249,17 +277,27 @@ def relationship_update(request, rel_id: UUID, payload: RelationshipPatch):
     )
 
 
-@router.post("/relationships/{rel_id}/transitions", response={200: RelationshipOut, **ERRORS}, tags=["relationships"])
+@router.post(
+    "/relationships/{rel_id}/transitions",
+    response={200: RelationshipOut, **ERRORS},
+    tags=["relationships"],
+)
 @access_rule("ecosystem.relationship:change")
 def relationship_transition(request, rel_id: UUID, payload: TransitionIn):
     """Move a relationship along its lifecycle (proposed → active ⇄ suspended → ended)."""
     relationship = selectors.relationship_get(actor=request.auth, public_id=rel_id, action=CHANGE)
     return relationship_out(
-        services.relationship_transition(actor=request.auth, relationship=relationship, **payload.dict())
+        services.relationship_transition(
+            actor=request.auth, relationship=relationship, **payload.dict()
+        )
     )
 
 
-@router.get("/relationships/{rel_id}/history", response={200: list[StateChangeOut], **ERRORS}, tags=["relationships"])
+@router.get(
+    "/relationships/{rel_id}/history",
+    response={200: list[StateChangeOut], **ERRORS},
+    tags=["relationships"],
+)
 @access_rule("ecosystem.relationship:view")
 def relationship_history(request, rel_id: UUID):
     relationship = selectors.relationship_get(actor=request.auth, public_id=rel_id)
@@ -272,8 +310,12 @@ def relationship_history(request, rel_id: UUID):
 @router.get("/person-roles", response={200: Page[PersonRoleOut], **ERRORS}, tags=["people"])
 @access_rule("ecosystem.personrole:view")
 def person_role_list(request):
-    """Who works for, leads or is a contact at which organisation. Filters: kind, organization, person."""
-    return _list(request, lists.PERSON_ROLES, selectors.person_role_list(actor=request.auth), person_role_out)
+    """Who works for, leads or is a contact at which organisation.
+
+    Filters: kind, organization, person."""
+    return _list(
+        request, lists.PERSON_ROLES, selectors.person_role_list(actor=request.auth), person_role_out
+    )
 
 
 @router.post("/person-roles", response={201: PersonRoleOut, **ERRORS}, tags=["people"])
@@ -283,7 +325,7 @@ def person_role_create(request, payload: PersonRoleIn):
     person = selectors.person_get(actor=request.auth, public_id=data.pop("person_id"))
     org = selectors.organization_get(actor=request.auth, public_id=data.pop("organization_id"))
     role = services.person_role_create(actor=request.auth, person=person, organization=org, **data)
-    return 201, person_role_out(role)
+    return Status(201, person_role_out(role))
 
 
 @router.delete("/person-roles/{role_id}", response={204: None, **ERRORS}, tags=["people"])
@@ -291,6 +333,4 @@ def person_role_create(request, payload: PersonRoleIn):
 def person_role_delete(request, role_id: UUID):
     role = selectors.person_role_get(actor=request.auth, public_id=role_id, action=DELETE)
     services.person_role_delete(actor=request.auth, person_role=role)
-    return 204, None
-
-
+    return Status(204, None)

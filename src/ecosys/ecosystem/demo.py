@@ -71,17 +71,161 @@ COUNTRIES = {
     Region.ASIA_PACIFIC: ["JP", "CN", "IN", "AU", "SG", "KR"],
 }
 REGION_WEIGHTS = [0.3, 0.1, 0.35, 0.08, 0.17]
-PREFIXES = "Alpine Atlas Beacon Boreal Cobalt Crest Delta Ember Falcon Granite Harbor Helios Iron Juniper Keystone Lumen Meridian Nordic Orion Pacific Quarry Ridge Summit Titan Union Vector Westfield Zenith Apex Baltic Cascade Dynamo Everest Fjord Global Horizon Indigo Jade Kinetic Lakeside".split()
-CORES = "Drive Motion Fluid Power Automation Controls Bearings Valves Pumps Gear Hydraulics Sensors Industrial Components Engineering Systems Supply Technik Mechanics Robotics".split()
+PREFIXES = [
+    "Alpine",
+    "Atlas",
+    "Beacon",
+    "Boreal",
+    "Cobalt",
+    "Crest",
+    "Delta",
+    "Ember",
+    "Falcon",
+    "Granite",
+    "Harbor",
+    "Helios",
+    "Iron",
+    "Juniper",
+    "Keystone",
+    "Lumen",
+    "Meridian",
+    "Nordic",
+    "Orion",
+    "Pacific",
+    "Quarry",
+    "Ridge",
+    "Summit",
+    "Titan",
+    "Union",
+    "Vector",
+    "Westfield",
+    "Zenith",
+    "Apex",
+    "Baltic",
+    "Cascade",
+    "Dynamo",
+    "Everest",
+    "Fjord",
+    "Global",
+    "Horizon",
+    "Indigo",
+    "Jade",
+    "Kinetic",
+    "Lakeside",
+]
+CORES = [
+    "Drive",
+    "Motion",
+    "Fluid",
+    "Power",
+    "Automation",
+    "Controls",
+    "Bearings",
+    "Valves",
+    "Pumps",
+    "Gear",
+    "Hydraulics",
+    "Sensors",
+    "Industrial",
+    "Components",
+    "Engineering",
+    "Systems",
+    "Supply",
+    "Technik",
+    "Mechanics",
+    "Robotics",
+]
 SUFFIXES = {
-    "DE": "GmbH", "AT": "GmbH", "CH": "AG", "FR": "SAS", "IT": "S.r.l.", "ES": "S.L.", "NL": "B.V.",
-    "SE": "AB", "PL": "Sp. z o.o.", "GB": "Ltd", "US": "Inc.", "CA": "Inc.", "JP": "K.K.",
-    "BR": "Ltda.", "AU": "Pty Ltd", "IN": "Pvt Ltd",
+    "DE": "GmbH",
+    "AT": "GmbH",
+    "CH": "AG",
+    "FR": "SAS",
+    "IT": "S.r.l.",
+    "ES": "S.L.",
+    "NL": "B.V.",
+    "SE": "AB",
+    "PL": "Sp. z o.o.",
+    "GB": "Ltd",
+    "US": "Inc.",
+    "CA": "Inc.",
+    "JP": "K.K.",
+    "BR": "Ltda.",
+    "AU": "Pty Ltd",
+    "IN": "Pvt Ltd",
 }
-FIRST = "Anna Ben Carla David Elena Felix Grace Hugo Ines Jonas Kara Liam Maya Nils Olga Paul Rosa Sam Tara Umar Vera Wei Yuki Zoe Omar Lena Marco Sofia Arjun Chloe".split()
-LAST = "Andersen Becker Costa Dubois Eriksen Fischer Garcia Hansen Ivanova Jensen Kowalski Larsen Moreau Nakamura Olsen Petrov Quinn Rossi Schmidt Tanaka Ueda Vogel Weber Xu Yilmaz Zimmermann Silva Novak Khan Murphy".split()
+FIRST = [
+    "Anna",
+    "Ben",
+    "Carla",
+    "David",
+    "Elena",
+    "Felix",
+    "Grace",
+    "Hugo",
+    "Ines",
+    "Jonas",
+    "Kara",
+    "Liam",
+    "Maya",
+    "Nils",
+    "Olga",
+    "Paul",
+    "Rosa",
+    "Sam",
+    "Tara",
+    "Umar",
+    "Vera",
+    "Wei",
+    "Yuki",
+    "Zoe",
+    "Omar",
+    "Lena",
+    "Marco",
+    "Sofia",
+    "Arjun",
+    "Chloe",
+]
+LAST = [
+    "Andersen",
+    "Becker",
+    "Costa",
+    "Dubois",
+    "Eriksen",
+    "Fischer",
+    "Garcia",
+    "Hansen",
+    "Ivanova",
+    "Jensen",
+    "Kowalski",
+    "Larsen",
+    "Moreau",
+    "Nakamura",
+    "Olsen",
+    "Petrov",
+    "Quinn",
+    "Rossi",
+    "Schmidt",
+    "Tanaka",
+    "Ueda",
+    "Vogel",
+    "Weber",
+    "Xu",
+    "Yilmaz",
+    "Zimmermann",
+    "Silva",
+    "Novak",
+    "Khan",
+    "Murphy",
+]
 TITLES = {
-    WorkerType.EMPLOYEE: ["Channel manager", "Sales engineer", "Account executive", "Service technician", "Product manager", "Partner success manager"],
+    WorkerType.EMPLOYEE: [
+        "Channel manager",
+        "Sales engineer",
+        "Account executive",
+        "Service technician",
+        "Product manager",
+        "Partner success manager",
+    ],
     WorkerType.CONTRACTOR: ["Automation consultant", "Data analyst", "Project manager"],
     WorkerType.SERVICE_STAFF: ["Field service engineer", "Installer", "Support specialist"],
     WorkerType.GIG: ["Freelance translator", "Freelance designer", "Trainer"],
@@ -138,7 +282,11 @@ def _populate(workspace: Workspace, spec: DemoSize, rng: random.Random, say) -> 
     groups = [
         (EcosystemRole.DISTRIBUTOR, spec.distributors, [SizeBand.LARGE, SizeBand.ENTERPRISE]),
         (EcosystemRole.DEALER, spec.dealers, [SizeBand.SMALL, SizeBand.MEDIUM]),
-        (EcosystemRole.INTEGRATOR, spec.integrators, [SizeBand.SMALL, SizeBand.MEDIUM, SizeBand.LARGE]),
+        (
+            EcosystemRole.INTEGRATOR,
+            spec.integrators,
+            [SizeBand.SMALL, SizeBand.MEDIUM, SizeBand.LARGE],
+        ),
         (EcosystemRole.AGENT, spec.agents, [SizeBand.MICRO]),
         (EcosystemRole.FRANCHISEE, spec.franchisees, [SizeBand.SMALL]),
         (EcosystemRole.SUPPLIER, spec.suppliers, [SizeBand.MEDIUM, SizeBand.LARGE]),
@@ -184,9 +332,16 @@ def _populate(workspace: Workspace, spec: DemoSize, rng: random.Random, say) -> 
     say(f"organisations: {len(organizations):,}")
     Organization.objects.bulk_create(organizations, batch_size=2000)
     # Some distributors also integrate: organisations may play several roles.
-    extra = [(index, EcosystemRole.INTEGRATOR) for index, role in roles if role == EcosystemRole.DISTRIBUTOR and rng.random() < 0.2]
+    extra = [
+        (index, EcosystemRole.INTEGRATOR)
+        for index, role in roles
+        if role == EcosystemRole.DISTRIBUTOR and rng.random() < 0.2
+    ]
     OrganizationRole.objects.bulk_create(
-        (OrganizationRole(workspace=workspace, organization=organizations[index], role=role) for index, role in roles + extra),
+        (
+            OrganizationRole(workspace=workspace, organization=organizations[index], role=role)
+            for index, role in roles + extra
+        ),
         batch_size=5000,
     )
     tags = Tag.objects.bulk_create(Tag(workspace=workspace, name=name) for name in TAGS)
@@ -201,7 +356,17 @@ def _populate(workspace: Workspace, spec: DemoSize, rng: random.Random, say) -> 
     by_role: dict[str, list[Organization]] = {}
     for index, role in roles:
         by_role.setdefault(role, []).append(organizations[index])
-    partners = [org for role in (EcosystemRole.DISTRIBUTOR, EcosystemRole.DEALER, EcosystemRole.INTEGRATOR, EcosystemRole.AGENT, EcosystemRole.FRANCHISEE) for org in by_role.get(role, [])]
+    partners = [
+        org
+        for role in (
+            EcosystemRole.DISTRIBUTOR,
+            EcosystemRole.DEALER,
+            EcosystemRole.INTEGRATOR,
+            EcosystemRole.AGENT,
+            EcosystemRole.FRANCHISEE,
+        )
+        for org in by_role.get(role, [])
+    ]
 
     today = dt.date(2026, 11, 1)
     relationships: list[Relationship] = []
@@ -209,10 +374,21 @@ def _populate(workspace: Workspace, spec: DemoSize, rng: random.Random, say) -> 
     def link(source, target, kind, state=RelationshipState.ACTIVE):
         start = today - dt.timedelta(days=rng.randint(30, 3000))
         relationships.append(
-            Relationship(workspace=workspace, source=source, target=target, kind=kind, state=state, start_date=start)
+            Relationship(
+                workspace=workspace,
+                source=source,
+                target=target,
+                kind=kind,
+                state=state,
+                start_date=start,
+            )
         )
 
-    states = [RelationshipState.ACTIVE] * 17 + [RelationshipState.PROPOSED, RelationshipState.SUSPENDED, RelationshipState.ENDED]
+    states = [RelationshipState.ACTIVE] * 17 + [
+        RelationshipState.PROPOSED,
+        RelationshipState.SUSPENDED,
+        RelationshipState.ENDED,
+    ]
     for partner in partners:
         link(orchestrator, partner, RelationshipKind.SELLS_THROUGH, rng.choice(states))
     for supplier in by_role.get(EcosystemRole.SUPPLIER, []):
@@ -234,15 +410,34 @@ def _populate(workspace: Workspace, spec: DemoSize, rng: random.Random, say) -> 
     Relationship.objects.bulk_create(relationships, batch_size=5000)
     RelationshipStateChange.objects.bulk_create(
         (
-            RelationshipStateChange(workspace=workspace, relationship=rel, from_state="", to_state=rel.state, changed_by="demo loader", reason="Loaded with the demo")
+            RelationshipStateChange(
+                workspace=workspace,
+                relationship=rel,
+                from_state="",
+                to_state=rel.state,
+                changed_by="demo loader",
+                reason="Loaded with the demo",
+            )
             for rel in relationships
         ),
         batch_size=5000,
     )
 
-    employers = [orchestrator] * 6 + partners + by_role.get(EcosystemRole.SERVICE_COMPANY, []) * 3 + by_role.get(EcosystemRole.CUSTOMER, [])[:200]
+    employers = (
+        [orchestrator] * 6
+        + partners
+        + by_role.get(EcosystemRole.SERVICE_COMPANY, []) * 3
+        + by_role.get(EcosystemRole.CUSTOMER, [])[:200]
+    )
     people: list[Person] = []
-    worker_types = [WorkerType.EMPLOYEE] * 10 + [WorkerType.CONTRACTOR] * 3 + [WorkerType.SERVICE_STAFF] * 3 + [WorkerType.GIG] * 2 + [WorkerType.BOT] + [WorkerType.CONTACT] * 2
+    worker_types = (
+        [WorkerType.EMPLOYEE] * 10
+        + [WorkerType.CONTRACTOR] * 3
+        + [WorkerType.SERVICE_STAFF] * 3
+        + [WorkerType.GIG] * 2
+        + [WorkerType.BOT]
+        + [WorkerType.CONTACT] * 2
+    )
     for index in range(spec.people):
         worker_type = rng.choice(worker_types)
         employer = None if worker_type == WorkerType.GIG else rng.choice(employers)
@@ -266,10 +461,20 @@ def _populate(workspace: Workspace, spec: DemoSize, rng: random.Random, say) -> 
         )
     say(f"people: {len(people):,}")
     Person.objects.bulk_create(people, batch_size=5000)
-    leads = [person for person in people if person.organization_id == orchestrator.pk and person.worker_type == WorkerType.EMPLOYEE]
+    leads = [
+        person
+        for person in people
+        if person.organization_id == orchestrator.pk and person.worker_type == WorkerType.EMPLOYEE
+    ]
     key_accounts = by_role.get(EcosystemRole.CUSTOMER, [])[:50]
     PersonRole.objects.bulk_create(
-        PersonRole(workspace=workspace, person=rng.choice(leads), organization=account, kind=PersonRoleKind.ACCOUNT_LEAD, start_date=today - dt.timedelta(days=rng.randint(30, 900)))
+        PersonRole(
+            workspace=workspace,
+            person=rng.choice(leads),
+            organization=account,
+            kind=PersonRoleKind.ACCOUNT_LEAD,
+            start_date=today - dt.timedelta(days=rng.randint(30, 900)),
+        )
         for account in key_accounts
         if leads
     )
@@ -278,7 +483,11 @@ def _populate(workspace: Workspace, spec: DemoSize, rng: random.Random, say) -> 
         actor=Actor.system(workspace),
         action="demo_load",
         target=workspace,
-        changes={"organizations": [None, len(organizations) + 1], "people": [None, len(people)], "relationships": [None, len(relationships)]},
+        changes={
+            "organizations": [None, len(organizations) + 1],
+            "people": [None, len(people)],
+            "relationships": [None, len(relationships)],
+        },
     )
 
 
@@ -294,10 +503,29 @@ DEMO_USERS = [
 
 def _demo_users(workspace, orchestrator, by_role) -> None:
     distributors = by_role[EcosystemRole.DISTRIBUTOR]
-    organizations = {"orchestrator": orchestrator, "partner_a": distributors[0], "partner_b": distributors[1]}
+    organizations = {
+        "orchestrator": orchestrator,
+        "partner_a": distributors[0],
+        "partner_b": distributors[1],
+    }
     for email, first, last, org_key, role in DEMO_USERS:
-        user = User.objects.create_user(email=email, password=DEMO_PASSWORD, first_name=first, last_name=last)
-        Membership.objects.create(workspace=workspace, user=user, organization=organizations[org_key], role=role)
+        user = User.objects.create_user(
+            email=email, password=DEMO_PASSWORD, first_name=first, last_name=last
+        )
+        organization = organizations[org_key]
+        Membership.objects.create(
+            workspace=workspace, user=user, organization=organization, role=role
+        )
+        Person.objects.create(
+            workspace=workspace,
+            first_name=first,
+            last_name=last,
+            email=email,
+            title="Partner manager" if org_key != "orchestrator" else "Channel team",
+            worker_type=WorkerType.EMPLOYEE,
+            organization=organization,
+            location=organization.get_country_display(),
+        )
 
 
 def demo_logins(workspace: Workspace) -> list[tuple[str, str, str]]:

@@ -8,7 +8,9 @@ from ecosys.core.widgets import SearchSelectField
 from .models import EcosystemRole, Organization, Person, Relationship, RelationshipState
 from .services import ASSIGNABLE_ROLES, ORGANIZATION_FIELDS, PERSON_FIELDS
 
-ROLE_CHOICES = [(value, label) for value, label in EcosystemRole.choices if value in ASSIGNABLE_ROLES]
+ROLE_CHOICES = [
+    (value, label) for value, label in EcosystemRole.choices if value in ASSIGNABLE_ROLES
+]
 
 
 class OrganizationForm(forms.ModelForm):
@@ -35,7 +37,10 @@ class OrganizationForm(forms.ModelForm):
             self.fields["roles"].disabled = True
             self.fields["roles"].required = False
             self.fields["roles"].help_text = "Only the orchestrator sets ecosystem roles."
-        elif self.instance.pk and self.instance.roles.filter(role=EcosystemRole.ORCHESTRATOR).exists():
+        elif (
+            self.instance.pk
+            and self.instance.roles.filter(role=EcosystemRole.ORCHESTRATOR).exists()
+        ):
             self.fields["roles"].required = False
 
     def _post_clean(self):

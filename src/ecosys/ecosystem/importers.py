@@ -7,7 +7,7 @@ from ecosys.core.access import CHANGE, Actor
 from ecosys.core.imports import Importer, choice_value, register
 
 from . import selectors, services
-from .models import EcosystemRole, Industry, Region, SizeBand, WorkerType
+from .models import EcosystemRole, Industry, Organization, Person, Region, SizeBand, WorkerType
 
 ORGANIZATION_COLUMNS = (
     "id",
@@ -67,7 +67,9 @@ def organization_apply(actor: Actor, row: dict[str, str]) -> str:
         "website_domain": row.get("website_domain", ""),
         "description": row.get("description", ""),
     }
-    roles = [choice_value(EcosystemRole.choices, role, "roles") for role in _split(row.get("roles", ""))]
+    roles = [
+        choice_value(EcosystemRole.choices, role, "roles") for role in _split(row.get("roles", ""))
+    ]
     tags = _split(row.get("tags", ""))
     org = _existing(actor, selectors.organization_get, row.get("id", ""))
     if org is None and not row.get("id"):
@@ -91,7 +93,9 @@ def person_apply(actor: Actor, row: dict[str, str]) -> str:
         matches = list(visible.filter(public_id=reference)[:1]) if _is_uuid(reference) else []
         matches = matches or list(visible.filter(name__iexact=reference)[:2])
         if len(matches) != 1:
-            problem = "matches several organisations" if matches else "is not an organisation you can see"
+            problem = (
+                "matches several organisations" if matches else "is not an organisation you can see"
+            )
             raise ValidationError({"organization": f"“{reference}” {problem}; use its id."})
         organization = matches[0]
     fields = {
@@ -126,6 +130,7 @@ register(
     Importer(
         kind="organizations",
         label="Organisations",
+        model=Organization,
         columns=ORGANIZATION_COLUMNS,
         required=("name", "roles"),
         apply=organization_apply,
@@ -136,6 +141,7 @@ register(
     Importer(
         kind="people",
         label="People",
+        model=Person,
         columns=PERSON_COLUMNS,
         required=("last_name", "worker_type"),
         apply=person_apply,

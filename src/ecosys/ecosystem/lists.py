@@ -2,9 +2,8 @@
 
 from ecosys.core.listing import Column, ListSpec
 
-from .models import EcosystemRole, Industry, Region
-
 from .filters import OrganizationFilter, PersonFilter, PersonRoleFilter, RelationshipFilter
+from .models import EcosystemRole, Industry, Region
 
 
 def _roles(org):
@@ -30,9 +29,23 @@ ORGANIZATIONS = ListSpec(
         Column("id", "ID", lambda o: o.public_id),
         Column("name", "Name", lambda o: o.name, sort="name", link=True),
         Column("roles", "Roles", _roles, display=lambda o: _labels(EcosystemRole, _roles(o))),
-        Column("region", "Region", lambda o: o.region, sort="region", display=_label(Region, "region")),
-        Column("country", "Country", lambda o: o.country.code, sort="country", display=lambda o: o.country.name),
-        Column("industry", "Industry", lambda o: o.industry, sort="industry", display=_label(Industry, "industry")),
+        Column(
+            "region", "Region", lambda o: o.region, sort="region", display=_label(Region, "region")
+        ),
+        Column(
+            "country",
+            "Country",
+            lambda o: o.country.code,
+            sort="country",
+            display=lambda o: o.country.name,
+        ),
+        Column(
+            "industry",
+            "Industry",
+            lambda o: o.industry,
+            sort="industry",
+            display=_label(Industry, "industry"),
+        ),
         Column("size", "Size", lambda o: o.size, sort="size"),
         Column("website_domain", "Website", lambda o: o.website_domain),
         Column("tags", "Tags", lambda o: sorted(tag.name for tag in o.tags.all())),
@@ -80,9 +93,17 @@ RELATIONSHIPS = ListSpec(
     columns=(
         Column("id", "ID", lambda r: r.public_id),
         Column("source", "From", lambda r: r.source.name, sort="source__name", link=True),
-        Column("kind", "Kind", lambda r: r.kind, sort="kind", display=lambda r: r.get_kind_display()),
+        Column(
+            "kind", "Kind", lambda r: r.kind, sort="kind", display=lambda r: r.get_kind_display()
+        ),
         Column("target", "To", lambda r: r.target.name, sort="target__name"),
-        Column("state", "State", lambda r: r.state, sort="state", display=lambda r: r.get_state_display()),
+        Column(
+            "state",
+            "State",
+            lambda r: r.state,
+            sort="state",
+            display=lambda r: r.get_state_display(),
+        ),
         Column("start_date", "Start", lambda r: r.start_date, sort="start_date"),
         Column("end_date", "End", lambda r: r.end_date, sort="end_date"),
         Column("notes", "Notes", lambda r: r.notes),
@@ -98,9 +119,15 @@ PERSON_ROLES = ListSpec(
     search_fields=("person__last_name", "person__first_name", "organization__name"),
     columns=(
         Column("id", "ID", lambda r: r.public_id),
-        Column("person", "Person", lambda r: r.person.full_name, sort="person__last_name", link=True),
-        Column("kind", "Role", lambda r: r.kind, sort="kind", display=lambda r: r.get_kind_display()),
-        Column("organization", "Organisation", lambda r: r.organization.name, sort="organization__name"),
+        Column(
+            "person", "Person", lambda r: r.person.full_name, sort="person__last_name", link=True
+        ),
+        Column(
+            "kind", "Role", lambda r: r.kind, sort="kind", display=lambda r: r.get_kind_display()
+        ),
+        Column(
+            "organization", "Organisation", lambda r: r.organization.name, sort="organization__name"
+        ),
         Column("start_date", "Start", lambda r: r.start_date, sort="start_date"),
         Column("end_date", "End", lambda r: r.end_date, sort="end_date"),
     ),

@@ -52,9 +52,7 @@ def relationship_get(*, actor: Actor, public_id, action: str = VIEW) -> Relation
 
 
 def relationship_history(*, actor: Actor, relationship: Relationship) -> QuerySet:
-    return restrict(RelationshipStateChange.objects.all(), actor).filter(
-        relationship=relationship
-    )
+    return restrict(RelationshipStateChange.objects.all(), actor).filter(relationship=relationship)
 
 
 def person_role_list(*, actor: Actor, action: str = VIEW) -> QuerySet[PersonRole]:

@@ -71,7 +71,9 @@ def _normalise_roles(roles: Iterable[str]) -> list[str]:
     roles = sorted(set(roles))
     invalid = [role for role in roles if role not in ASSIGNABLE_ROLES]
     if invalid:
-        raise ValidationError({"roles": f"Unknown or reserved ecosystem role: {', '.join(invalid)}."})
+        raise ValidationError(
+            {"roles": f"Unknown or reserved ecosystem role: {', '.join(invalid)}."}
+        )
     if not roles:
         raise ValidationError({"roles": "Choose at least one ecosystem role."})
     return roles
@@ -97,7 +99,9 @@ def _set_roles(org: Organization, roles: list[str]) -> None:
 
 def _set_tags(org: Organization, names: list[str]) -> None:
     existing = {tag.name: tag for tag in Tag.objects.filter(name__in=names)}
-    missing = [Tag(workspace_id=org.workspace_id, name=name) for name in names if name not in existing]
+    missing = [
+        Tag(workspace_id=org.workspace_id, name=name) for name in names if name not in existing
+    ]
     for tag in Tag.objects.bulk_create(missing):
         existing[tag.name] = tag
     org.tags.set([existing[name] for name in names])
@@ -162,7 +166,7 @@ def organization_delete(*, actor: Actor, organization: Organization) -> None:
     try:
         organization.delete()
     except ProtectedError as error:
-        kinds = sorted({obj._meta.verbose_name_plural for obj in error.protected_objects})
+        kinds = sorted({str(obj._meta.verbose_name_plural) for obj in error.protected_objects})
         raise ValidationError(
             f"{organization} still has {', '.join(kinds)}; remove or move them first."
         ) from error
@@ -178,7 +182,10 @@ def person_create(*, actor: Actor, **fields: Any) -> Person:
     _clean(person)
     person.save()
     audit_record(
-        actor=actor, action="create", target=person, changes=diff({}, snapshot(person, PERSON_FIELDS))
+        actor=actor,
+        action="create",
+        target=person,
+        changes=diff({}, snapshot(person, PERSON_FIELDS)),
     )
     return person
 
@@ -189,9 +196,9 @@ def person_update(*, actor: Actor, person: Person, **fields: Any) -> Person:
     ensure(actor, CHANGE, person)
     before = snapshot(person, PERSON_FIELDS)
     _assign(person, PERSON_FIELDS, fields)
-    if "organization" in fields:
-        if not actor.is_orchestrator and person.organization_id != actor.organization_id:
-            raise PermissionDenied("You can only keep people in your own organisation.")
+    moved_away = "organization" in fields and person.organization_id != actor.organization_id
+    if moved_away and not actor.is_orchestrator:
+        raise PermissionDenied("You can only keep people in your own organisation.")
     _clean(person)
     person.save()
     changes = diff(before, snapshot(person, PERSON_FIELDS))
@@ -209,7 +216,9 @@ def person_delete(*, actor: Actor, person: Person) -> None:
 
 
 @transaction.atomic
-def relationship_create(*, actor: Actor, state: str = RelationshipState.PROPOSED, **fields) -> Relationship:
+def relationship_create(
+    *, actor: Actor, state: str = RelationshipState.PROPOSED, **fields
+) -> Relationship:
     """Link two organisations; the first state is recorded in the relationship's history."""
     relationship = Relationship(workspace=actor.workspace, state=state)
     _assign(relationship, RELATIONSHIP_FIELDS, fields)
@@ -282,7 +291,9 @@ def relationship_transition(
 
 
 @transaction.atomic
-def person_role_create(*, actor: Actor, person: Person, organization: Organization, kind: str, **dates) -> PersonRole:
+def person_role_create(
+    *, actor: Actor, person: Person, organization: Organization, kind: str, **dates
+) -> PersonRole:
     """Record a person's role towards an organisation (works for, account lead, contact)."""
     role = PersonRole(
         workspace=actor.workspace, person=person, organization=organization, kind=kind, **dates
@@ -294,7 +305,9 @@ def person_role_create(*, actor: Actor, person: Person, organization: Organizati
         actor=actor,
         action="create",
         target=role,
-        changes=diff({}, snapshot(role, ["person", "organization", "kind", "start_date", "end_date"])),
+        changes=diff(
+            {}, snapshot(role, ["person", "organization", "kind", "start_date", "end_date"])
+        ),
     )
     return role
 

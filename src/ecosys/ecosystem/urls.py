@@ -9,8 +9,16 @@ urlpatterns = [
     path("organizations/new/", views.organization_create, name="organization-create"),
     path("organizations/suggest/", views.organization_suggest, name="organization-suggest"),
     path("organizations/<uuid:public_id>/", views.organization_detail, name="organization-detail"),
-    path("organizations/<uuid:public_id>/edit/", views.organization_update, name="organization-update"),
-    path("organizations/<uuid:public_id>/delete/", views.organization_delete, name="organization-delete"),
+    path(
+        "organizations/<uuid:public_id>/edit/",
+        views.organization_update,
+        name="organization-update",
+    ),
+    path(
+        "organizations/<uuid:public_id>/delete/",
+        views.organization_delete,
+        name="organization-delete",
+    ),
     path("people/", views.person_list, name="person-list"),
     path("people/new/", views.person_create, name="person-create"),
     path("people/<uuid:public_id>/", views.person_detail, name="person-detail"),
@@ -19,7 +27,11 @@ urlpatterns = [
     path("relationships/", views.relationship_list, name="relationship-list"),
     path("relationships/new/", views.relationship_create, name="relationship-create"),
     path("relationships/<uuid:public_id>/", views.relationship_detail, name="relationship-detail"),
-    path("relationships/<uuid:public_id>/edit/", views.relationship_update, name="relationship-update"),
+    path(
+        "relationships/<uuid:public_id>/edit/",
+        views.relationship_update,
+        name="relationship-update",
+    ),
     path(
         "relationships/<uuid:public_id>/transition/",
         views.relationship_transition,

@@ -65,8 +65,12 @@ def organization_detail(request, public_id):
         .filter(organization=org)
         .select_related("person")[:50],
         "history": audit_for(actor=actor, target=org)[:50],
-        "can_change": selectors.organization_list(actor=actor, action=CHANGE).filter(pk=org.pk).exists(),
-        "can_delete": selectors.organization_list(actor=actor, action=DELETE).filter(pk=org.pk).exists(),
+        "can_change": selectors.organization_list(actor=actor, action=CHANGE)
+        .filter(pk=org.pk)
+        .exists(),
+        "can_delete": selectors.organization_list(actor=actor, action=DELETE)
+        .filter(pk=org.pk)
+        .exists(),
         "is_orchestrator_org": org.pk == actor.workspace.orchestrator_id,
     }
     return render(request, "ecosystem/organization_detail.html", context)
@@ -84,7 +88,13 @@ def organization_create(request):
             messages.success(request, f"Organisation “{org}” created.")
             return redirect("ecosystem:organization-detail", org.public_id)
     return render(
-        request, "core/form.html", {"form": form, "title": "New organisation", "cancel": reverse("ecosystem:organization-list")}
+        request,
+        "core/form.html",
+        {
+            "form": form,
+            "title": "New organisation",
+            "cancel": reverse("ecosystem:organization-list"),
+        },
     )
 
 
@@ -106,7 +116,11 @@ def organization_update(request, public_id):
     return render(
         request,
         "core/form.html",
-        {"form": form, "title": f"Edit {org}", "cancel": reverse("ecosystem:organization-detail", args=[org.public_id])},
+        {
+            "form": form,
+            "title": f"Edit {org}",
+            "cancel": reverse("ecosystem:organization-detail", args=[org.public_id]),
+        },
     )
 
 
@@ -165,8 +179,12 @@ def person_detail(request, public_id):
         .filter(person=person)
         .select_related("organization"),
         "history": audit_for(actor=actor, target=person)[:50],
-        "can_change": selectors.person_list(actor=actor, action=CHANGE).filter(pk=person.pk).exists(),
-        "can_delete": selectors.person_list(actor=actor, action=DELETE).filter(pk=person.pk).exists(),
+        "can_change": selectors.person_list(actor=actor, action=CHANGE)
+        .filter(pk=person.pk)
+        .exists(),
+        "can_delete": selectors.person_list(actor=actor, action=DELETE)
+        .filter(pk=person.pk)
+        .exists(),
     }
     return render(request, "ecosystem/person_detail.html", context)
 
@@ -181,7 +199,9 @@ def _person_form(request, instance=None):
         initial["organization"] = org_id
     if instance is None and not request.actor.is_orchestrator:
         initial["organization"] = request.actor.membership.organization.public_id
-    return PersonForm(request.POST or None, instance=instance, organizations=organizations, initial=initial)
+    return PersonForm(
+        request.POST or None, instance=instance, organizations=organizations, initial=initial
+    )
 
 
 @page("ecosystem.person:add")
@@ -194,7 +214,11 @@ def person_create(request):
         if person is not None:
             messages.success(request, f"{person} added.")
             return redirect("ecosystem:person-detail", person.public_id)
-    return render(request, "core/form.html", {"form": form, "title": "New person", "cancel": reverse("ecosystem:person-list")})
+    return render(
+        request,
+        "core/form.html",
+        {"form": form, "title": "New person", "cancel": reverse("ecosystem:person-list")},
+    )
 
 
 @page("ecosystem.person:change")
@@ -204,7 +228,9 @@ def person_update(request, public_id):
     if request.method == "POST" and form.is_valid():
         updated = apply_service(
             form,
-            lambda: services.person_update(actor=request.actor, person=person, **form.service_kwargs()),
+            lambda: services.person_update(
+                actor=request.actor, person=person, **form.service_kwargs()
+            ),
         )
         if updated is not None:
             messages.success(request, "Changes saved.")
@@ -212,7 +238,11 @@ def person_update(request, public_id):
     return render(
         request,
         "core/form.html",
-        {"form": form, "title": f"Edit {person}", "cancel": reverse("ecosystem:person-detail", args=[person.public_id])},
+        {
+            "form": form,
+            "title": f"Edit {person}",
+            "cancel": reverse("ecosystem:person-detail", args=[person.public_id]),
+        },
     )
 
 
@@ -288,12 +318,22 @@ def relationship_create(request):
         if relationship is not None:
             messages.success(request, "Relationship created.")
             return redirect("ecosystem:relationship-detail", relationship.public_id)
-    return render(request, "core/form.html", {"form": form, "title": "New relationship", "cancel": reverse("ecosystem:relationship-list")})
+    return render(
+        request,
+        "core/form.html",
+        {
+            "form": form,
+            "title": "New relationship",
+            "cancel": reverse("ecosystem:relationship-list"),
+        },
+    )
 
 
 @page("ecosystem.relationship:change")
 def relationship_update(request, public_id):
-    relationship = selectors.relationship_get(actor=request.actor, public_id=public_id, action=CHANGE)
+    relationship = selectors.relationship_get(
+        actor=request.actor, public_id=public_id, action=CHANGE
+    )
     form = _relationship_form(request, instance=relationship)
     if request.method == "POST" and form.is_valid():
         updated = apply_service(
@@ -308,15 +348,23 @@ def relationship_update(request, public_id):
     return render(
         request,
         "core/form.html",
-        {"form": form, "title": "Edit relationship", "cancel": reverse("ecosystem:relationship-detail", args=[relationship.public_id])},
+        {
+            "form": form,
+            "title": "Edit relationship",
+            "cancel": reverse("ecosystem:relationship-detail", args=[relationship.public_id]),
+        },
     )
 
 
 @require_POST
 @page("ecosystem.relationship:change")
 def relationship_transition(request, public_id):
-    relationship = selectors.relationship_get(actor=request.actor, public_id=public_id, action=CHANGE)
-    form = TransitionForm(request.POST, allowed=sorted(RELATIONSHIP_TRANSITIONS[relationship.state]))
+    relationship = selectors.relationship_get(
+        actor=request.actor, public_id=public_id, action=CHANGE
+    )
+    form = TransitionForm(
+        request.POST, allowed=sorted(RELATIONSHIP_TRANSITIONS[relationship.state])
+    )
     if not form.is_valid():
         messages.error(request, "Choose one of the offered states.")
     else:
@@ -327,7 +375,9 @@ def relationship_transition(request, public_id):
                 to_state=form.cleaned_data["to_state"],
                 reason=form.cleaned_data["reason"],
             )
-            messages.success(request, f"Relationship is now {relationship.get_state_display().lower()}.")
+            messages.success(
+                request, f"Relationship is now {relationship.get_state_display().lower()}."
+            )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
     return redirect("ecosystem:relationship-detail", relationship.public_id)

@@ -1,0 +1,183 @@
+"""Calls every API operation and every page as every kind of principal, on objects of partner A
+and partner B, and compares the status codes with the checked-in matrix.
+
+Regenerate after a deliberate change with ECOSYS_UPDATE_MATRIX=1, then review the diff.
+"""
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from django.db import transaction
+from django.test import Client
+from django.utils import timezone
+
+from ecosys.core.models import ApiToken
+from ecosys.ecosystem.models import Person, PersonRole, Relationship
+
+from .test_access_rules import api_operations
+
+MATRIX = Path(__file__).with_name("permission_matrix.json")
+PRINCIPALS = [
+    "anonymous",
+    "orchestrator_staff",
+    "partner_a_admin",
+    "partner_a_member",
+    "partner_b_member",
+    "read_only_token",
+    "revoked_token",
+]
+
+
+class _Rollback(Exception):
+    def __init__(self, status):
+        self.status = status
+
+
+@pytest.fixture
+def objects(workspace, partner_a, partner_b, members):
+    """One object of each kind belonging to partner A and to partner B."""
+    rel = {
+        org: Relationship.objects.filter(target=org, source=workspace.orchestrator).first()
+        for org in (partner_a, partner_b)
+    }
+    person = {
+        org: Person.objects.filter(organization=org).first() for org in (partner_a, partner_b)
+    }
+    role = {}
+    for org in (partner_a, partner_b):
+        role[org] = PersonRole.objects.create(
+            workspace=workspace, person=person[org], organization=org, kind="contact_at"
+        )
+    return {
+        label: {
+            "org": org.public_id,
+            "person": person[org].public_id,
+            "relationship": rel[org].public_id,
+            "role": role[org].public_id,
+        }
+        for label, org in (("A", partner_a), ("B", partner_b))
+    }
+
+
+@pytest.fixture
+def principals(client_as, token_for, members):
+    read_token = token_for("orchestrator_staff", "read")
+    revoked = token_for("orchestrator_staff", "write")
+    ApiToken.objects.filter(prefix=revoked[:10]).update(revoked_at=timezone.now())
+    return {
+        "anonymous": (Client(), {}),
+        "orchestrator_staff": (client_as("orchestrator_staff"), {}),
+        "partner_a_admin": (client_as("partner_a_admin"), {}),
+        "partner_a_member": (client_as("partner_a_member"), {}),
+        "partner_b_member": (client_as("partner_b_member"), {}),
+        "read_only_token": (Client(), {"HTTP_AUTHORIZATION": f"Bearer {read_token}"}),
+        "revoked_token": (Client(), {"HTTP_AUTHORIZATION": f"Bearer {revoked}"}),
+    }
+
+
+def _payload(name: str, ids: dict, other: dict):
+    """A valid body for each writing operation (so the status reflects access, not bad input)."""
+    return {
+        "organization_create": {"name": "Matrix Org", "roles": ["dealer"]},
+        "organization_update": {"description": "changed by the matrix"},
+        "person_create": {
+            "last_name": "Matrix",
+            "worker_type": "employee",
+            "organization_id": str(ids["org"]),
+        },
+        "person_update": {"title": "Matrix title"},
+        "relationship_create": {
+            "source_id": str(ids["org"]),
+            "target_id": str(other["org"]),
+            "kind": "partners_with",
+        },
+        "relationship_update": {"notes": "matrix"},
+        "relationship_transition": {"to_state": "ended", "reason": "matrix"},
+        "person_role_create": {
+            "person_id": str(ids["person"]),
+            "organization_id": str(ids["org"]),
+            "kind": "account_lead",
+        },
+        "token_create": {"name": "matrix", "scope": "read"},
+    }.get(name)
+
+
+def _api_cases(objects):
+    skip_ids = {"token_revoke", "import_detail", "import_create"}  # own rows; tested in test_api
+    for path, operation in api_operations():
+        name = operation.view_func.__name__
+        if name in skip_ids:
+            continue
+        for method in sorted(operation.methods):
+            owners = ["A", "B"] if "{" in path or method != "GET" else ["-"]
+            for owner in owners:
+                ids = objects.get(owner, objects["A"])
+                other = objects["B" if owner == "A" else "A"]
+                url = "/api/v1" + path
+                url = (
+                    url.replace("{org_id}", str(ids["org"]))
+                    .replace("{person_id}", str(ids["person"]))
+                    .replace("{rel_id}", str(ids["relationship"]))
+                    .replace("{role_id}", str(ids["role"]))
+                )
+                yield f"{method} {path} [{owner}]", method, url, _payload(name, ids, other)
+
+
+def _page_cases(objects):
+    for owner in ("A", "B"):
+        ids = objects[owner]
+        for template in (
+            "/organizations/{org}/",
+            "/organizations/{org}/edit/",
+            "/people/{person}/",
+            "/people/{person}/edit/",
+            "/relationships/{relationship}/",
+            "/relationships/{relationship}/edit/",
+        ):
+            url = template.format(**ids)
+            yield f"GET {template} [{owner}]", "GET", url, None
+    for url in (
+        "/", "/organizations/", "/organizations/new/", "/people/", "/people/new/",
+        "/relationships/", "/relationships/new/", "/person-roles/", "/graph/", "/graph/data/",
+        "/audit/", "/tokens/", "/imports/organizations/new/", "/imports/people/new/",
+    ):  # fmt: skip
+        yield f"GET {url}", "GET", url, None
+
+
+def _call(client, headers, method, url, payload):
+    try:
+        with transaction.atomic():
+            if method == "GET":
+                response = client.get(url, **headers)
+            else:
+                response = getattr(client, method.lower())(
+                    url, data=json.dumps(payload or {}), content_type="application/json", **headers
+                )
+            raise _Rollback(response.status_code)
+    except _Rollback as outcome:
+        return outcome.status
+
+
+def test_permission_matrix(objects, principals):
+    cases = list(_api_cases(objects)) + list(_page_cases(objects))
+    observed = {}
+    for label, method, url, payload in cases:
+        row = {}
+        for principal in PRINCIPALS:
+            client, headers = principals[principal]
+            if principal.endswith("_token") and not url.startswith("/api/"):
+                continue  # tokens are for the API only
+            row[principal] = _call(client, headers, method, url, payload)
+        observed[label] = row
+    if os.environ.get("ECOSYS_UPDATE_MATRIX") == "1":
+        MATRIX.write_text(json.dumps(observed, indent=1, sort_keys=True) + "\n")
+    expected = json.loads(MATRIX.read_text())
+    differences = {
+        label: {"expected": expected.get(label), "observed": row}
+        for label, row in observed.items()
+        if expected.get(label) != row
+    }
+    missing = sorted(set(expected) - set(observed))
+    assert differences == {} and missing == []
