@@ -67,14 +67,14 @@ def _org_state(org: Organization) -> dict[str, Any]:
     return state
 
 
-def _normalise_roles(roles: Iterable[str]) -> list[str]:
+def _normalise_roles(roles: Iterable[str], *, allow_none: bool = False) -> list[str]:
     roles = sorted(set(roles))
     invalid = [role for role in roles if role not in ASSIGNABLE_ROLES]
     if invalid:
         raise ValidationError(
             {"roles": f"Unknown or reserved ecosystem role: {', '.join(invalid)}."}
         )
-    if not roles:
+    if not roles and not allow_none:
         raise ValidationError({"roles": "Choose at least one ecosystem role."})
     return roles
 
@@ -138,8 +138,11 @@ def organization_update(
     before = _org_state(organization)
     _assign(organization, ORGANIZATION_FIELDS, fields)
     if roles is not None:
-        roles = _normalise_roles(roles)
-        if EcosystemRole.ORCHESTRATOR in before["roles"]:
+        # The orchestrator's own role is fixed: kept on it, never given to another.
+        is_orchestrator_org = EcosystemRole.ORCHESTRATOR in before["roles"]
+        roles = set(roles) - ({EcosystemRole.ORCHESTRATOR} if is_orchestrator_org else set())
+        roles = _normalise_roles(roles, allow_none=is_orchestrator_org)
+        if is_orchestrator_org:
             roles = sorted({*roles, EcosystemRole.ORCHESTRATOR})
         if roles != before["roles"] and not actor.is_orchestrator:
             raise PermissionDenied("Only the orchestrator can change an organisation's roles.")
