@@ -1,5 +1,7 @@
 """Spreadsheet importers for organisations and people; each row goes through the services."""
 
+import functools
+
 from django.core.exceptions import ValidationError
 from django_countries import countries
 
@@ -39,10 +41,20 @@ def _split(text: str) -> list[str]:
     return [part.strip() for part in text.replace(";", ",").split(",") if part.strip()]
 
 
+@functools.cache
+def _country_codes() -> dict[str, str]:
+    """Lower-case country names and ISO codes to ISO codes (django-countries' lookup is slow)."""
+    codes = {}
+    for code, name in countries:
+        codes[code.lower()] = code
+        codes[str(name).lower()] = code
+    return codes
+
+
 def _country(text: str) -> str:
     if not text:
         return ""
-    code = countries.by_name(text) or (text.upper() if text.upper() in dict(countries) else "")
+    code = _country_codes().get(text.strip().lower())
     if not code:
         raise ValidationError({"country": f"“{text}” is not a country name or ISO code."})
     return code
@@ -77,7 +89,8 @@ def organization_apply(actor: Actor, row: dict[str, str]) -> str:
         same_name = selectors.organization_list(actor=actor, action=CHANGE).filter(
             name__iexact=fields["name"].strip()
         )
-        org = same_name.first() if same_name.count() == 1 else None
+        matches = list(same_name[:2])
+        org = matches[0] if len(matches) == 1 else None
     if org is None:
         services.organization_create(actor=actor, roles=roles, tags=tags, **fields)
         return "created"

@@ -87,9 +87,13 @@ def _normalise_tags(tags: Iterable[str]) -> list[str]:
     return names
 
 
-def _set_roles(org: Organization, roles: list[str]) -> None:
-    OrganizationRole.objects.filter(organization=org).exclude(role__in=roles).delete()
-    existing = set(OrganizationRole.objects.filter(organization=org).values_list("role", flat=True))
+def _set_roles(org: Organization, roles: list[str], *, new: bool = False) -> None:
+    existing: set[str] = set()
+    if not new:
+        OrganizationRole.objects.filter(organization=org).exclude(role__in=roles).delete()
+        existing = set(
+            OrganizationRole.objects.filter(organization=org).values_list("role", flat=True)
+        )
     OrganizationRole.objects.bulk_create(
         OrganizationRole(workspace_id=org.workspace_id, organization=org, role=role)
         for role in roles
@@ -118,7 +122,7 @@ def organization_create(
     roles, tags = _normalise_roles(roles), _normalise_tags(tags)
     _clean(org)
     org.save()
-    _set_roles(org, roles)
+    _set_roles(org, roles, new=True)
     _set_tags(org, tags)
     audit_record(actor=actor, action="create", target=org, changes=diff({}, _org_state(org)))
     return org
