@@ -299,8 +299,11 @@ def test_channel_manager_searches_and_adds_an_organisation(demo, page, browser_e
     expect(creation.locator("td")).to_have_text(
         [WHEN, CHANNEL_MANAGER, "Web", "create", re.compile(".")]
     )
-    expect(creation.locator("ul.changes")).to_contain_text(f"name: → {NEW_ORG}")
-    expect(creation.locator("ul.changes")).to_contain_text(f"website_domain: → {NEW_ORG_DOMAIN}")
+    changes = creation.locator("ul.changes")
+    expect(changes).to_contain_text(f"Name: {NEW_ORG}")
+    expect(changes).to_contain_text(f"Website domain: {NEW_ORG_DOMAIN}")
+    expect(changes).to_contain_text("Roles: Dealer / retailer, Integrator")
+    expect(changes).to_contain_text("Region: Europe")
     keep(page, "organisation-detail")
 
     with scopes_disabled():

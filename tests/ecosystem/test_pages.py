@@ -31,9 +31,15 @@ def test_create_organization_through_the_form(client_as, workspace):
     assert not Organization.objects.filter(name="Osprey Drives").exists()
     good = client.post(
         "/organizations/new/",
-        {"name": "Osprey Drives", "roles": ["dealer", "integrator"], "region": "europe", "country": "FR",
-         "website_domain": "osprey.example", "tags": "premium, new"},
-    )  # fmt: skip
+        {
+            "name": "Osprey Drives",
+            "roles": ["dealer", "integrator"],
+            "region": "europe",
+            "country": "FR",
+            "website_domain": "osprey.example",
+            "tags": "premium, new",
+        },
+    )
     org = Organization.objects.get(name="Osprey Drives")
     assert good.status_code == 302 and good.url == f"/organizations/{org.public_id}/"
     page = client.get(good.url).content.decode()

@@ -66,7 +66,7 @@ class Actor:
     def label(self) -> str:
         if self.user is not None:
             return self.user.email
-        return f"system ({self.channel})"
+        return "System" if self.channel == Channel.SYSTEM else f"System ({self.channel})"
 
     def with_channel(self, channel: str) -> Actor:
         return Actor(self.workspace, self.user, self.membership, channel, self.token_scope)

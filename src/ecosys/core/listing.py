@@ -28,6 +28,7 @@ class Column:
     sort: str | None = None  # ORM ordering expression; None means not sortable
     link: bool = False  # rendered as the link to the row's page
     display: Callable[[Any], Any] | None = None  # what a page shows, when not the export value
+    in_table: bool = True  # False: in exports only
 
     def shown(self, obj: Any) -> Any:
         value = (self.display or self.value)(obj)

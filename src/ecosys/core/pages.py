@@ -58,9 +58,9 @@ def list_response(
     if fmt in ("csv", "xlsx"):
         return export_response(result.queryset, spec, fmt)
     page_obj = list_page(result.queryset, request.GET)
+    columns = [column for column in spec.columns if column.key != "id" and column.in_table]
     rows = [
-        (obj, [(column, column.shown(obj)) for column in spec.columns if column.key != "id"])
-        for obj in page_obj.object_list
+        (obj, [(column, column.shown(obj)) for column in columns]) for obj in page_obj.object_list
     ]
     params = request.GET.copy()
     for key in ("page", "export"):
@@ -69,7 +69,7 @@ def list_response(
     sort_params.pop("sort", None)
     full_context = {
         "spec": spec,
-        "columns": [column for column in spec.columns if column.key != "id"],
+        "columns": columns,
         "rows": [(obj, cells, detail_url(obj) if detail_url else None) for obj, cells in rows],
         "page_obj": page_obj,
         "result": result,

@@ -1,6 +1,7 @@
 """Filters for ecosystem lists, shared by pages, the API and exports."""
 
 import django_filters
+from django import forms
 from django_countries import countries
 
 from .models import (
@@ -18,15 +19,22 @@ from .models import (
     WorkerType,
 )
 
+ANY = "Any"
+BY_ID = forms.HiddenInput  # ids come from links on other pages, not from typing
+
 
 class OrganizationFilter(django_filters.FilterSet):
     role = django_filters.ChoiceFilter(
-        choices=EcosystemRole.choices, field_name="roles__role", label="Role", distinct=True
+        choices=EcosystemRole.choices,
+        field_name="roles__role",
+        label="Role",
+        distinct=True,
+        empty_label=ANY,
     )
-    region = django_filters.ChoiceFilter(choices=Region.choices)
-    country = django_filters.ChoiceFilter(choices=countries)
-    industry = django_filters.ChoiceFilter(choices=Industry.choices)
-    size = django_filters.ChoiceFilter(choices=SizeBand.choices)
+    region = django_filters.ChoiceFilter(choices=Region.choices, empty_label=ANY)
+    country = django_filters.ChoiceFilter(choices=countries, empty_label=ANY)
+    industry = django_filters.ChoiceFilter(choices=Industry.choices, empty_label=ANY)
+    size = django_filters.ChoiceFilter(choices=SizeBand.choices, empty_label=ANY, label="Size")
     tag = django_filters.CharFilter(field_name="tags__name", lookup_expr="iexact", label="Tag")
 
     class Meta:
@@ -35,21 +43,29 @@ class OrganizationFilter(django_filters.FilterSet):
 
 
 class PersonFilter(django_filters.FilterSet):
-    worker_type = django_filters.ChoiceFilter(choices=WorkerType.choices)
-    organization = django_filters.UUIDFilter(field_name="organization__public_id")
-    independent = django_filters.BooleanFilter(
-        field_name="organization", lookup_expr="isnull", label="Independent"
+    worker_type = django_filters.ChoiceFilter(choices=WorkerType.choices, empty_label=ANY)
+    organization_name = django_filters.CharFilter(
+        field_name="organization__name", lookup_expr="icontains", label="Organisation"
     )
+    independent = django_filters.BooleanFilter(
+        field_name="organization",
+        lookup_expr="isnull",
+        label="Employer",
+        widget=forms.Select(
+            choices=[("", ANY), ("true", "Independent only"), ("false", "With an organisation")]
+        ),
+    )
+    organization = django_filters.UUIDFilter(field_name="organization__public_id", widget=BY_ID)
 
     class Meta:
         model = Person
-        fields = ["worker_type", "organization", "independent"]
+        fields = ["worker_type", "organization_name", "independent", "organization"]
 
 
 class RelationshipFilter(django_filters.FilterSet):
-    kind = django_filters.ChoiceFilter(choices=RelationshipKind.choices)
-    state = django_filters.ChoiceFilter(choices=RelationshipState.choices)
-    organization = django_filters.UUIDFilter(method="filter_organization", label="Organisation")
+    kind = django_filters.ChoiceFilter(choices=RelationshipKind.choices, empty_label=ANY)
+    state = django_filters.ChoiceFilter(choices=RelationshipState.choices, empty_label=ANY)
+    organization = django_filters.UUIDFilter(method="filter_organization", widget=BY_ID)
 
     class Meta:
         model = Relationship
@@ -62,9 +78,9 @@ class RelationshipFilter(django_filters.FilterSet):
 
 
 class PersonRoleFilter(django_filters.FilterSet):
-    kind = django_filters.ChoiceFilter(choices=PersonRoleKind.choices)
-    organization = django_filters.UUIDFilter(field_name="organization__public_id")
-    person = django_filters.UUIDFilter(field_name="person__public_id")
+    kind = django_filters.ChoiceFilter(choices=PersonRoleKind.choices, empty_label=ANY)
+    organization = django_filters.UUIDFilter(field_name="organization__public_id", widget=BY_ID)
+    person = django_filters.UUIDFilter(field_name="person__public_id", widget=BY_ID)
 
     class Meta:
         model = PersonRole

@@ -3,7 +3,7 @@
 from ecosys.core.listing import Column, ListSpec
 
 from .filters import OrganizationFilter, PersonFilter, PersonRoleFilter, RelationshipFilter
-from .models import EcosystemRole, Industry, Region
+from .models import EcosystemRole, Industry, Region, SizeBand
 
 
 def _roles(org):
@@ -46,11 +46,17 @@ ORGANIZATIONS = ListSpec(
             sort="industry",
             display=_label(Industry, "industry"),
         ),
-        Column("size", "Size", lambda o: o.size, sort="size"),
+        Column("size", "Size", lambda o: o.size, sort="size", display=_label(SizeBand, "size")),
         Column("website_domain", "Website", lambda o: o.website_domain),
         Column("tags", "Tags", lambda o: sorted(tag.name for tag in o.tags.all())),
-        Column("description", "Description", lambda o: o.description),
-        Column("created_at", "Created", lambda o: o.created_at, sort="created_at"),
+        Column("description", "Description", lambda o: o.description, in_table=False),
+        Column(
+            "created_at",
+            "Added",
+            lambda o: o.created_at,
+            sort="created_at",
+            display=lambda o: o.created_at.date(),
+        ),
     ),
     default_sort="name",
     export_name="organizations",
@@ -106,7 +112,7 @@ RELATIONSHIPS = ListSpec(
         ),
         Column("start_date", "Start", lambda r: r.start_date, sort="start_date"),
         Column("end_date", "End", lambda r: r.end_date, sort="end_date"),
-        Column("notes", "Notes", lambda r: r.notes),
+        Column("notes", "Notes", lambda r: r.notes, in_table=False),
     ),
     default_sort="-created",
     export_name="relationships",

@@ -99,6 +99,8 @@ class Organization(TenantModel):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    audit_choices = {"roles": EcosystemRole.choices}
+
     class Access:
         owner_paths = ("self",)
         external_actions = frozenset({"view", "change"})
