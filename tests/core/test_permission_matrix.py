@@ -14,7 +14,8 @@ from django.test import Client
 from django.utils import timezone
 
 from ecosys.core.models import ApiToken
-from ecosys.ecosystem.models import Person, PersonRole, Relationship
+from ecosys.core.services import grant_share
+from ecosys.ecosystem.models import Organization, Person, PersonRole, Relationship
 
 from .test_access_rules import api_operations
 
@@ -36,7 +37,7 @@ class _Rollback(Exception):
 
 
 @pytest.fixture
-def objects(workspace, partner_a, partner_b, members):
+def objects(workspace, partner_a, partner_b, members, actors):
     """One object of each kind belonging to partner A and to partner B."""
     rel = {
         org: Relationship.objects.filter(target=org, source=workspace.orchestrator).first()
@@ -45,17 +46,24 @@ def objects(workspace, partner_a, partner_b, members):
     person = {
         org: Person.objects.filter(organization=org).first() for org in (partner_a, partner_b)
     }
-    role = {}
+    role, share = {}, {}
+    customer = Organization.objects.filter(roles__role="customer").first()
     for org in (partner_a, partner_b):
         role[org] = PersonRole.objects.create(
             workspace=workspace, person=person[org], organization=org, kind="contact_at"
         )
+        share[org] = grant_share(
+            actor=actors["orchestrator_staff"], target=customer, organization=org
+        )
+    member = {partner_a: members["partner_a_member"], partner_b: members["partner_b_member"]}
     return {
         label: {
             "org": org.public_id,
             "person": person[org].public_id,
             "relationship": rel[org].public_id,
             "role": role[org].public_id,
+            "member": member[org].public_id,
+            "share": share[org].public_id,
         }
         for label, org in (("A", partner_a), ("B", partner_b))
     }
@@ -101,6 +109,17 @@ def _payload(name: str, ids: dict, other: dict):
             "kind": "account_lead",
         },
         "token_create": {"name": "matrix", "scope": "read"},
+        "member_add": {
+            "email": "new@matrix.example",
+            "role": "external_member",
+            "organization_id": str(ids["org"]),
+        },
+        "member_set_active": {"active": False},
+        "share_create": {
+            "target_type": "ecosystem.person",
+            "target_id": str(ids["person"]),
+            "organization_id": str(other["org"]),
+        },
     }.get(name)
 
 
@@ -111,7 +130,7 @@ def _api_cases(objects):
         if name in skip_ids:
             continue
         for method in sorted(operation.methods):
-            owners = ["A", "B"] if "{" in path or method != "GET" else ["-"]
+            owners = ["A", "B"] if "{" in path or method != "GET" or name == "share_list" else ["-"]
             for owner in owners:
                 ids = objects.get(owner, objects["A"])
                 other = objects["B" if owner == "A" else "A"]
@@ -121,7 +140,11 @@ def _api_cases(objects):
                     .replace("{person_id}", str(ids["person"]))
                     .replace("{rel_id}", str(ids["relationship"]))
                     .replace("{role_id}", str(ids["role"]))
+                    .replace("{member_id}", str(ids["member"]))
+                    .replace("{share_id}", str(ids["share"]))
                 )
+                if name == "share_list":
+                    url += f"?target_type=ecosystem.person&target_id={ids['person']}"
                 yield f"{method} {path} [{owner}]", method, url, _payload(name, ids, other)
 
 
@@ -141,7 +164,7 @@ def _page_cases(objects):
     for url in (
         "/", "/organizations/", "/organizations/new/", "/people/", "/people/new/",
         "/relationships/", "/relationships/new/", "/person-roles/", "/graph/", "/graph/data/",
-        "/audit/", "/tokens/", "/imports/organizations/new/", "/imports/people/new/",
+        "/audit/", "/tokens/", "/imports/organizations/new/", "/imports/people/new/", "/members/",
     ):  # fmt: skip
         yield f"GET {url}", "GET", url, None
 

@@ -14,6 +14,13 @@ urlpatterns = [
     path("tokens/", core_views.token_list, name="token-list"),
     path("tokens/<uuid:public_id>/revoke/", core_views.token_revoke, name="token-revoke"),
     path("imports/<slug:kind>/new/", core_views.import_create, name="import-create"),
+    path("members/", core_views.member_list, name="member-list"),
+    path("members/<uuid:public_id>/active/", core_views.member_set_active, name="member-active"),
+    path("password/set/<uidb64>/<token>/", core_views.password_set, name="password-set"),
+    path(
+        "shares/<str:target_type>/<uuid:public_id>/", core_views.share_create, name="share-create"
+    ),
+    path("shares/<uuid:public_id>/revoke/", core_views.share_revoke, name="share-revoke"),
     path("imports/<uuid:public_id>/", core_views.import_detail, name="import-detail"),
     path("api/v1/", api.urls),
     path("", include("ecosys.ecosystem.urls")),

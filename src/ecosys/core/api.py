@@ -1,4 +1,4 @@
-"""Core API: who am I, personal tokens, the audit log, imports."""
+"""Core API: who am I, personal tokens, members, sharing, the audit log, imports."""
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -12,8 +12,13 @@ from .schemas import (
     AuditEventOut,
     Detail,
     ImportJobOut,
+    MemberActiveIn,
+    MemberIn,
+    MemberOut,
     MeOut,
     Page,
+    ShareIn,
+    ShareOut,
     TokenCreatedOut,
     TokenIn,
     TokenOut,
@@ -161,3 +166,113 @@ def _uuid(text: str):
         return uuid.UUID(str(text))
     except ValueError as error:
         raise Http404 from error
+
+
+# -- members ---------------------------------------------------------------------------------
+
+
+def _member_out(membership) -> dict:
+    return {
+        "id": membership.public_id,
+        "email": membership.user.email,
+        "name": membership.user.get_full_name(),
+        "organization_id": membership.organization.public_id,
+        "organization": membership.organization.name,
+        "role": membership.role,
+        "is_active": membership.is_active,
+        "invited": not membership.user.has_usable_password(),
+    }
+
+
+@router.get("/members", response={200: Page[MemberOut], 403: Detail}, tags=["members"])
+@access_rule("core.membership:manage")
+def member_list(request):
+    """Members of the workspace (orchestrator admin) or of your organisation (external admin)."""
+    return paginate(request, selectors.member_list(actor=request.auth), _member_out)
+
+
+@router.post("/members", response={201: MemberOut, 403: Detail, 404: Detail}, tags=["members"])
+@access_rule("core.membership:manage")
+def member_add(request, payload: MemberIn):
+    """Add a member; a new user gets an e-mail with a one-time link to choose a password."""
+    from ecosys.ecosystem.selectors import organization_get
+
+    data = payload.dict()
+    org_id = data.pop("organization_id")
+    actor = request.auth
+    organization = (
+        organization_get(actor=actor, public_id=org_id) if org_id else actor.membership.organization
+    )
+    membership = services.member_add(actor=actor, organization=organization, **data)
+    return Status(201, _member_out(membership))
+
+
+@router.post(
+    "/members/{member_id}/active",
+    response={200: MemberOut, 403: Detail, 404: Detail},
+    tags=["members"],
+)
+@access_rule("core.membership:manage")
+def member_set_active(request, member_id: str, payload: MemberActiveIn):
+    """Suspend (active=false) or restore (active=true) a member."""
+    membership = selectors.member_get(actor=request.auth, public_id=_uuid(member_id))
+    services.member_set_active(actor=request.auth, membership=membership, active=payload.active)
+    return _member_out(membership)
+
+
+# -- sharing ---------------------------------------------------------------------------------
+
+
+def _share_out(grant, target) -> dict:
+    return {
+        "id": grant.public_id,
+        "target_type": grant.target_type.app_label + "." + grant.target_type.model,
+        "target_id": target.public_id,
+        "organization_id": grant.organization.public_id,
+        "organization": grant.organization.name,
+        "access": grant.access,
+        "created_at": grant.created_at,
+    }
+
+
+@router.get("/shares", response={200: list[ShareOut], 403: Detail, 404: Detail}, tags=["sharing"])
+@access_rule("core.sharinggrant:view")
+def share_list(request, target_type: str, target_id: str):
+    """Who one record is shared with (the orchestrator's view)."""
+    if not request.auth.is_orchestrator:
+        raise PermissionDenied("Sharing is managed by the orchestrator.")
+    target = selectors.shareable_get(
+        action="view", actor=request.auth, target_type=target_type, public_id=_uuid(target_id)
+    )
+    return [
+        _share_out(grant, target)
+        for grant in selectors.grant_list(actor=request.auth, target=target)
+    ]
+
+
+@router.post("/shares", response={201: ShareOut, 403: Detail, 404: Detail}, tags=["sharing"])
+@access_rule("core.sharinggrant:add")
+def share_create(request, payload: ShareIn):
+    """Share a record with an external organisation, read or write."""
+    from ecosys.ecosystem.selectors import organization_get
+
+    actor = request.auth
+    target = selectors.shareable_get(
+        actor=actor, target_type=payload.target_type, public_id=payload.target_id
+    )
+    organization = organization_get(actor=actor, public_id=payload.organization_id)
+    grant = services.grant_share(
+        actor=actor, target=target, organization=organization, access=payload.access
+    )
+    return Status(201, _share_out(grant, target))
+
+
+@router.delete(
+    "/shares/{share_id}", response={204: None, 403: Detail, 404: Detail}, tags=["sharing"]
+)
+@access_rule("core.sharinggrant:delete")
+def share_revoke(request, share_id: str):
+    """Stop sharing; the organisation no longer sees the record."""
+    grant = selectors.grant_get(actor=request.auth, public_id=_uuid(share_id))
+    services.grant_revoke(actor=request.auth, grant=grant)
+    return Status(204, None)

@@ -1,6 +1,6 @@
 from django import forms
 
-from .models import Channel, TokenScope
+from .models import Channel, GrantAccess, Role, TokenScope
 
 
 class TokenForm(forms.Form):
@@ -34,3 +34,42 @@ class AuditFilterForm(forms.Form):
         if data.get("target"):
             events = events.filter(target_public_id=data["target"])
         return events
+
+
+class MemberForm(forms.Form):
+    email = forms.EmailField(label="E-mail")
+    first_name = forms.CharField(max_length=150, required=False)
+    last_name = forms.CharField(max_length=150, required=False)
+    role = forms.ChoiceField(choices=Role.choices)
+
+    def __init__(self, *args, organizations=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if organizations is not None:
+            from django.urls import reverse_lazy
+
+            from .widgets import SearchSelectField
+
+            self.fields["organization"] = SearchSelectField(
+                organizations,
+                suggest_url=reverse_lazy("ecosystem:organization-suggest"),
+                label="Organisation",
+                help_text="Leave empty for the orchestrator itself.",
+                required=False,
+            )
+
+
+class ShareForm(forms.Form):
+    access = forms.ChoiceField(choices=GrantAccess.choices, initial=GrantAccess.READ)
+
+    def __init__(self, *args, organizations, **kwargs):
+        super().__init__(*args, **kwargs)
+        from django.urls import reverse_lazy
+
+        from .widgets import SearchSelectField
+
+        self.fields["organization"] = SearchSelectField(
+            organizations,
+            suggest_url=reverse_lazy("ecosystem:organization-suggest"),
+            label="Share with",
+        )
+        self.order_fields(["organization", "access"])

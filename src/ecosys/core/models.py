@@ -153,6 +153,10 @@ class SharingGrant(TenantModel):
     granted_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
+    class Access:
+        owner_paths = ("organization",)
+        external_actions = frozenset({"view"})
+
     class Meta:
         constraints = [
             models.UniqueConstraint(

@@ -100,3 +100,24 @@ def apply_service(form, call: Callable[[], Any]) -> Any | None:
             for message in error.messages:
                 form.add_error(None, message)
         return None
+
+
+def sharing_context(request, target) -> dict[str, Any]:
+    """What a detail page needs to show and change who its object is shared with."""
+    from ecosys.ecosystem.selectors import organization_list
+
+    from .forms import ShareForm
+    from .selectors import grant_list
+
+    actor = request.actor
+    if not actor.is_orchestrator or actor.role == "read_only":
+        return {}
+    return {
+        "sharing": {
+            "grants": grant_list(actor=actor, target=target),
+            "form": ShareForm(organizations=organization_list(actor=actor)),
+            "target_type": target._meta.label_lower,
+            "target": target,
+            "next": request.get_full_path(),
+        }
+    }

@@ -80,3 +80,45 @@ class ImportJobOut(Schema):
     errors: list[dict]
     created_at: dt.datetime
     finished_at: dt.datetime | None
+
+
+class MemberOut(Schema):
+    id: UUID
+    email: str
+    name: str
+    organization_id: UUID
+    organization: str
+    role: str
+    is_active: bool
+    invited: bool = Field(description="True until the member has chosen a password.")
+
+
+class MemberIn(Schema):
+    email: str
+    first_name: str = ""
+    last_name: str = ""
+    role: str
+    organization_id: UUID | None = Field(None, description="Default: your own organisation.")
+
+
+class MemberActiveIn(Schema):
+    active: bool
+
+
+class ShareOut(Schema):
+    id: UUID
+    target_type: str
+    target_id: UUID
+    organization_id: UUID
+    organization: str
+    access: str
+    created_at: dt.datetime
+
+
+class ShareIn(Schema):
+    target_type: str = Field(
+        description="ecosystem.organization, ecosystem.person or ecosystem.relationship"
+    )
+    target_id: UUID
+    organization_id: UUID
+    access: str = "read"

@@ -42,3 +42,52 @@ def member_list(*, actor: Actor) -> QuerySet[Membership]:
     if actor.is_orchestrator:
         return members
     return members.filter(organization_id=actor.organization_id)
+
+
+def member_get(*, actor: Actor, public_id) -> Membership:
+    from django.http import Http404
+
+    membership = member_list(actor=actor).filter(public_id=public_id).first()
+    if membership is None:
+        raise Http404("Not found.")
+    return membership
+
+
+def grant_list(*, actor: Actor, target) -> QuerySet:
+    """Who an object is shared with (the orchestrator's concern; others get nothing)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from .models import SharingGrant
+
+    if not actor.is_orchestrator:
+        return SharingGrant.objects.none()
+    return SharingGrant.objects.filter(
+        target_type=ContentType.objects.get_for_model(target), target_id=target.pk
+    ).select_related("organization", "granted_by")
+
+
+def grant_get(*, actor: Actor, public_id):
+    from django.http import Http404
+
+    from .models import SharingGrant
+
+    grant = SharingGrant.objects.filter(public_id=public_id).select_related("organization").first()
+    if grant is None or not actor.is_orchestrator:
+        raise Http404("Not found.")
+    return grant
+
+
+def shareable_get(*, actor: Actor, target_type: str, public_id, action: str = "change"):
+    """An object of a shareable kind that the actor may see (view) or share (change)."""
+    from django.apps import apps
+    from django.http import Http404
+
+    from .access import get_visible
+
+    try:
+        model = apps.get_model(target_type)
+    except (LookupError, ValueError) as error:
+        raise Http404("Not found.") from error
+    if not getattr(getattr(model, "Access", None), "shareable", False):
+        raise Http404("Not found.")
+    return get_visible(model.objects.all(), actor, action=action, public_id=public_id)

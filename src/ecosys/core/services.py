@@ -120,6 +120,58 @@ def member_add(
             "role": [None, role],
         },
     )
+    if not user.has_usable_password():
+        transaction.on_commit(lambda: member_invite_send(membership=membership))
+    return membership
+
+
+def member_invite_send(*, membership: Membership) -> None:
+    """E-mail a new member a one-time link to choose their password."""
+    from django.conf import settings
+    from django.contrib.auth.tokens import default_token_generator
+    from django.core.mail import send_mail
+    from django.urls import reverse
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    user = membership.user
+    link = settings.ECOSYS_BASE_URL + reverse(
+        "password-set",
+        args=[
+            urlsafe_base64_encode(force_bytes(user.pk)),
+            default_token_generator.make_token(user),
+        ],
+    )
+    send_mail(
+        subject=f"You have been invited to {membership.workspace.name} on Ecosys",
+        message=(
+            f"Hello,\n\nyou now have access to {membership.workspace.name} as "
+            f"{membership.get_role_display()} of {membership.organization}.\n\n"
+            f"Choose your password here (the link works once): {link}\n"
+        ),
+        from_email=None,
+        recipient_list=[user.email],
+    )
+
+
+@transaction.atomic
+def member_set_active(*, actor: Actor, membership: Membership, active: bool) -> Membership:
+    """Suspend or restore a member's access; their tokens stop working while suspended."""
+    if not allows(actor, MANAGE, Membership) or not (
+        actor.is_orchestrator or membership.organization_id == actor.organization_id
+    ):
+        raise PermissionDenied("Only administrators can change members.")
+    if membership.pk == getattr(actor.membership, "pk", None):
+        raise ValidationError("You cannot suspend yourself.")
+    if membership.is_active != active:
+        membership.is_active = active
+        membership.save(update_fields=["is_active"])
+        audit_record(
+            actor=actor,
+            action="restore" if active else "suspend",
+            target=membership,
+            changes={"is_active": [not active, active]},
+        )
     return membership
 
 
@@ -203,6 +255,8 @@ def grant_share(
     *, actor: Actor, target: Model, organization: Model, access: str = GrantAccess.READ
 ) -> SharingGrant:
     """Share one object with an external organisation, read-only or read-write."""
+    if not getattr(type(target).Access, "shareable", False):
+        raise ValidationError("This kind of record cannot be shared.")
     if (
         not actor.is_orchestrator
         or not restrict(type(target).objects.all(), actor, "change").filter(pk=target.pk).exists()

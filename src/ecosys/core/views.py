@@ -13,11 +13,11 @@ from django.views.decorators.http import require_POST
 
 from . import selectors, services
 from .access import ADD, MEMBER, PUBLIC, allows
-from .forms import AuditFilterForm, ImportUploadForm, TokenForm
+from .forms import AuditFilterForm, ImportUploadForm, MemberForm, ShareForm, TokenForm
 from .imports import IMPORTERS
 from .listing import list_page
 from .models import ImportJob
-from .pages import is_htmx, page
+from .pages import apply_service, is_htmx, page
 
 
 @method_decorator(never_cache, name="dispatch")
@@ -157,3 +157,95 @@ def import_detail(request, public_id):
         template,
         {"job": job, "back_url": reverse(back.get(job.kind, "home"))},
     )
+
+
+# -- members ---------------------------------------------------------------------------------
+
+
+@page("core.membership:manage")
+def member_list(request):
+    from ecosys.ecosystem.selectors import organization_list
+
+    actor = request.actor
+    organizations = organization_list(actor=actor) if actor.is_orchestrator else None
+    form = MemberForm(request.POST or None, organizations=organizations)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        organization = data.pop("organization", None) or (
+            actor.workspace.orchestrator if actor.is_orchestrator else actor.membership.organization
+        )
+        membership = apply_service(
+            form, lambda: services.member_add(actor=actor, organization=organization, **data)
+        )
+        if membership is not None:
+            messages.success(
+                request, f"{membership.user.email} added; an invitation is on its way."
+            )
+            return redirect("member-list")
+    return render(
+        request,
+        "core/members.html",
+        {"form": form, "members": selectors.member_list(actor=actor)},
+    )
+
+
+@require_POST
+@page("core.membership:manage")
+def member_set_active(request, public_id):
+    membership = selectors.member_get(actor=request.actor, public_id=public_id)
+    active = request.POST.get("active") == "1"
+    try:
+        services.member_set_active(actor=request.actor, membership=membership, active=active)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request, f"{membership.user.email} {'restored' if active else 'suspended'}."
+        )
+    return redirect("member-list")
+
+
+class PasswordSetView(auth_views.PasswordResetConfirmView):
+    template_name = "core/password_set.html"
+    success_url = "/login/"
+    post_reset_login = False
+
+    def form_valid(self, form):
+        messages.success(self.request, "Password saved. Sign in with your e-mail and it.")
+        return super().form_valid(form)
+
+
+password_set = page(PUBLIC)(PasswordSetView.as_view())
+
+
+# -- sharing ---------------------------------------------------------------------------------
+
+
+@require_POST
+@page("core.sharinggrant:add")
+def share_create(request, target_type, public_id):
+    from ecosys.ecosystem.selectors import organization_list
+
+    target = selectors.shareable_get(
+        actor=request.actor, target_type=target_type, public_id=public_id
+    )
+    form = ShareForm(request.POST, organizations=organization_list(actor=request.actor))
+    if form.is_valid():
+        try:
+            services.grant_share(actor=request.actor, target=target, **form.cleaned_data)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, f"Shared with {form.cleaned_data['organization']}.")
+    else:
+        messages.error(request, "Choose an organisation from the suggestions to share with.")
+    return redirect(request.POST.get("next") or "home")
+
+
+@require_POST
+@page("core.sharinggrant:delete")
+def share_revoke(request, public_id):
+    grant = selectors.grant_get(actor=request.actor, public_id=public_id)
+    services.grant_revoke(actor=request.actor, grant=grant)
+    messages.success(request, f"No longer shared with {grant.organization}.")
+    return redirect(request.POST.get("next") or "home")

@@ -5,7 +5,14 @@ from django.urls import reverse_lazy
 
 from ecosys.core.widgets import SearchSelectField
 
-from .models import EcosystemRole, Organization, Person, Relationship, RelationshipState
+from .models import (
+    EcosystemRole,
+    Organization,
+    Person,
+    PersonRoleKind,
+    Relationship,
+    RelationshipState,
+)
 from .services import ASSIGNABLE_ROLES, ORGANIZATION_FIELDS, PERSON_FIELDS
 
 ROLE_CHOICES = [
@@ -118,3 +125,17 @@ class TransitionForm(forms.Form):
 
 class ImportForm(forms.Form):
     file = forms.FileField(help_text="CSV or XLSX with a header row; at most 10 MB.")
+
+
+class PersonRoleForm(forms.Form):
+    kind = forms.ChoiceField(label="Role", choices=PersonRoleKind.choices)
+    start_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, organizations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organization"] = SearchSelectField(
+            organizations,
+            suggest_url=reverse_lazy("ecosystem:organization-suggest"),
+            label="Towards",
+        )
+        self.order_fields(["kind", "organization", "start_date"])

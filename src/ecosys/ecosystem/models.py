@@ -104,6 +104,7 @@ class Organization(TenantModel):
     class Access:
         owner_paths = ("self",)
         external_actions = frozenset({"view", "change"})
+        shareable = True
 
     class Meta:
         indexes = [
@@ -178,6 +179,7 @@ class Person(TenantModel):
     class Access:
         owner_paths = ("organization",)
         external_actions = frozenset({"view", "add", "change", "delete"})
+        shareable = True
 
     class Meta:
         verbose_name_plural = "people"
@@ -240,6 +242,7 @@ class Relationship(TenantModel):
     class Access:
         owner_paths = ("source", "target")
         external_actions = frozenset({"view"})
+        shareable = True
 
     class Meta:
         indexes = [

@@ -38,6 +38,12 @@ urlpatterns = [
         name="relationship-transition",
     ),
     path("person-roles/", views.person_role_list, name="person-role-list"),
+    path("people/<uuid:public_id>/roles/", views.person_role_create, name="person-role-create"),
+    path(
+        "person-roles/<uuid:public_id>/delete/",
+        views.person_role_delete,
+        name="person-role-delete",
+    ),
     path("graph/", views.graph, name="graph"),
     path("graph/data/", views.graph_data, name="graph-data"),
 ]

@@ -9,11 +9,17 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from ecosys.core.access import ADD, CHANGE, DELETE, allows
-from ecosys.core.pages import apply_service, list_response, page
+from ecosys.core.pages import apply_service, list_response, page, sharing_context
 from ecosys.core.selectors import audit_for
 
 from . import lists, selectors, services
-from .forms import OrganizationForm, PersonForm, RelationshipForm, TransitionForm
+from .forms import (
+    OrganizationForm,
+    PersonForm,
+    PersonRoleForm,
+    RelationshipForm,
+    TransitionForm,
+)
 from .models import (
     RELATIONSHIP_TRANSITIONS,
     EcosystemRole,
@@ -72,6 +78,7 @@ def organization_detail(request, public_id):
         .filter(pk=org.pk)
         .exists(),
         "is_orchestrator_org": org.pk == actor.workspace.orchestrator_id,
+        **(sharing_context(request, org) if org.pk != actor.workspace.orchestrator_id else {}),
     }
     return render(request, "ecosystem/organization_detail.html", context)
 
@@ -291,6 +298,7 @@ def relationship_detail(request, public_id):
         "audit": audit_for(actor=actor, target=relationship)[:50],
         "can_change": can_change,
         "transition_form": TransitionForm(allowed=allowed) if can_change and allowed else None,
+        **sharing_context(request, relationship),
     }
     return render(request, "ecosystem/relationship_detail.html", context)
 
@@ -396,6 +404,33 @@ def person_role_list(request):
         context={"title": "Person roles"},
         detail_url=lambda role: reverse("ecosystem:person-detail", args=[role.person.public_id]),
     )
+
+
+@require_POST
+@page("ecosystem.personrole:add")
+def person_role_create(request, public_id):
+    actor = request.actor
+    person = selectors.person_get(actor=actor, public_id=public_id)
+    form = PersonRoleForm(request.POST, organizations=selectors.organization_list(actor=actor))
+    if form.is_valid():
+        try:
+            services.person_role_create(actor=actor, person=person, **form.cleaned_data)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, "Role added.")
+    else:
+        messages.error(request, "Choose an organisation from the suggestions and a role.")
+    return redirect("ecosystem:person-detail", person.public_id)
+
+
+@require_POST
+@page("ecosystem.personrole:delete")
+def person_role_delete(request, public_id):
+    role = selectors.person_role_get(actor=request.actor, public_id=public_id, action=DELETE)
+    services.person_role_delete(actor=request.actor, person_role=role)
+    messages.success(request, "Role removed.")
+    return redirect("ecosystem:person-detail", role.person.public_id)
 
 
 # -- graph -----------------------------------------------------------------------------------

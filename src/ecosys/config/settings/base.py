@@ -134,6 +134,8 @@ EMAIL_BACKEND = os.environ.get(
     "ECOSYS_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
 )
 DEFAULT_FROM_EMAIL = os.environ.get("ECOSYS_FROM_EMAIL", "ecosys@localhost")
+# Links in e-mails point here (no request is at hand when a worker sends them).
+ECOSYS_BASE_URL = os.environ.get("ECOSYS_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # HTMX reads the token from the page, not the cookie.
