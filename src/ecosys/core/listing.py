@@ -45,7 +45,7 @@ class ListSpec:
     default_sort: str
     export_name: str
     related: tuple[str, ...] = ()
-    prefetch: tuple[str, ...] = ()
+    prefetch: tuple = ()  # lookups or Prefetch objects
     extra_sorts: tuple[tuple[str, str], ...] = ()  # sort keys with no column of their own
     sort_keys: dict[str, str] = field(init=False)
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
+from html import escape
 from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.shortcuts import render
+from django.utils.safestring import mark_safe
 
 from .access import MEMBER, PUBLIC, NotAuthenticated, check_rule, rule_model
 from .listing import PAGE_SIZES, ListSpec, export_response, list_apply, list_page
@@ -59,9 +61,7 @@ def list_response(
         return export_response(result.queryset, spec, fmt)
     page_obj = list_page(result.queryset, request.GET)
     columns = [column for column in spec.columns if column.key != "id" and column.in_table]
-    rows = [
-        (obj, [(column, column.shown(obj)) for column in columns]) for obj in page_obj.object_list
-    ]
+    rows_html = _rows_html(page_obj.object_list, columns, detail_url)
     params = request.GET.copy()
     for key in ("page", "export"):
         params.pop(key, None)
@@ -70,7 +70,7 @@ def list_response(
     full_context = {
         "spec": spec,
         "columns": columns,
-        "rows": [(obj, cells, detail_url(obj) if detail_url else None) for obj, cells in rows],
+        "rows_html": rows_html,
         "page_obj": page_obj,
         "result": result,
         "filter_form": result.filterset.form,
@@ -84,6 +84,23 @@ def list_response(
     if is_htmx(request) and request.headers.get("HX-Target") == "list-results":
         return render(request, "core/partials/list_results.html", full_context)
     return render(request, template, full_context)
+
+
+def _rows_html(objects, columns, detail_url) -> str:
+    """The table body, built in Python: a template loop over 25 rows x 10 cells was the
+    largest cost of every list page."""
+    rows = []
+    for obj in objects:
+        url = detail_url(obj) if detail_url else None
+        cells = []
+        for column in columns:
+            value = column.shown(obj)
+            text = escape("" if value is None else str(value))
+            if column.link and url:
+                text = f'<a href="{escape(url)}">{text or "—"}</a>'
+            cells.append(f"<td>{text}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return mark_safe("".join(rows))  # noqa: S308 - every value is escaped above
 
 
 def apply_service(form, call: Callable[[], Any]) -> Any | None:

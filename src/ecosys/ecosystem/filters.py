@@ -2,7 +2,8 @@
 
 import django_filters
 from django import forms
-from django_countries import countries
+
+from ecosys.core.widgets import FastSelect
 
 from .models import (
     EcosystemRole,
@@ -17,6 +18,7 @@ from .models import (
     RelationshipState,
     SizeBand,
     WorkerType,
+    country_choices,
 )
 
 ANY = "Any"
@@ -30,10 +32,15 @@ class OrganizationFilter(django_filters.FilterSet):
         label="Role",
         distinct=True,
         empty_label=ANY,
+        widget=FastSelect,
     )
-    region = django_filters.ChoiceFilter(choices=Region.choices, empty_label=ANY)
-    country = django_filters.ChoiceFilter(choices=countries, empty_label=ANY)
-    industry = django_filters.ChoiceFilter(choices=Industry.choices, empty_label=ANY)
+    region = django_filters.ChoiceFilter(choices=Region.choices, empty_label=ANY, widget=FastSelect)
+    country = django_filters.ChoiceFilter(
+        choices=country_choices, empty_label=ANY, widget=FastSelect
+    )
+    industry = django_filters.ChoiceFilter(
+        choices=Industry.choices, empty_label=ANY, widget=FastSelect
+    )
     size = django_filters.ChoiceFilter(choices=SizeBand.choices, empty_label=ANY, label="Size")
     tag = django_filters.CharFilter(field_name="tags__name", lookup_expr="iexact", label="Tag")
 
@@ -43,7 +50,9 @@ class OrganizationFilter(django_filters.FilterSet):
 
 
 class PersonFilter(django_filters.FilterSet):
-    worker_type = django_filters.ChoiceFilter(choices=WorkerType.choices, empty_label=ANY)
+    worker_type = django_filters.ChoiceFilter(
+        choices=WorkerType.choices, empty_label=ANY, widget=FastSelect
+    )
     organization_name = django_filters.CharFilter(
         field_name="organization__name", lookup_expr="icontains", label="Organisation"
     )
@@ -51,7 +60,7 @@ class PersonFilter(django_filters.FilterSet):
         field_name="organization",
         lookup_expr="isnull",
         label="Employer",
-        widget=forms.Select(
+        widget=FastSelect(
             choices=[("", ANY), ("true", "Independent only"), ("false", "With an organisation")]
         ),
     )
@@ -63,8 +72,12 @@ class PersonFilter(django_filters.FilterSet):
 
 
 class RelationshipFilter(django_filters.FilterSet):
-    kind = django_filters.ChoiceFilter(choices=RelationshipKind.choices, empty_label=ANY)
-    state = django_filters.ChoiceFilter(choices=RelationshipState.choices, empty_label=ANY)
+    kind = django_filters.ChoiceFilter(
+        choices=RelationshipKind.choices, empty_label=ANY, widget=FastSelect
+    )
+    state = django_filters.ChoiceFilter(
+        choices=RelationshipState.choices, empty_label=ANY, widget=FastSelect
+    )
     organization = django_filters.UUIDFilter(method="filter_organization", widget=BY_ID)
 
     class Meta:
@@ -78,7 +91,9 @@ class RelationshipFilter(django_filters.FilterSet):
 
 
 class PersonRoleFilter(django_filters.FilterSet):
-    kind = django_filters.ChoiceFilter(choices=PersonRoleKind.choices, empty_label=ANY)
+    kind = django_filters.ChoiceFilter(
+        choices=PersonRoleKind.choices, empty_label=ANY, widget=FastSelect
+    )
     organization = django_filters.UUIDFilter(field_name="organization__public_id", widget=BY_ID)
     person = django_filters.UUIDFilter(field_name="person__public_id", widget=BY_ID)
 

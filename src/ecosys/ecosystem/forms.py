@@ -3,7 +3,7 @@
 from django import forms
 from django.urls import reverse_lazy
 
-from ecosys.core.widgets import SearchSelectField
+from ecosys.core.widgets import FastSelect, SearchSelectField
 
 from .models import (
     EcosystemRole,
@@ -12,6 +12,7 @@ from .models import (
     PersonRoleKind,
     Relationship,
     RelationshipState,
+    country_choices,
 )
 from .services import ASSIGNABLE_ROLES, ORGANIZATION_FIELDS, PERSON_FIELDS
 
@@ -31,10 +32,11 @@ class OrganizationForm(forms.ModelForm):
     class Meta:
         model = Organization
         fields = ORGANIZATION_FIELDS
-        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+        widgets = {"description": forms.Textarea(attrs={"rows": 3}), "country": FastSelect}
 
     def __init__(self, *args, can_set_roles: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["country"].choices = [("", "—"), *country_choices()]
         if self.instance.pk:
             self.initial["roles"] = [
                 role.role for role in self.instance.roles.all() if role.role in ASSIGNABLE_ROLES

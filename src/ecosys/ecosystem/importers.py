@@ -3,13 +3,21 @@
 import functools
 
 from django.core.exceptions import ValidationError
-from django_countries import countries
 
 from ecosys.core.access import CHANGE, Actor
 from ecosys.core.imports import Importer, choice_value, register
 
 from . import selectors, services
-from .models import EcosystemRole, Industry, Organization, Person, Region, SizeBand, WorkerType
+from .models import (
+    EcosystemRole,
+    Industry,
+    Organization,
+    Person,
+    Region,
+    SizeBand,
+    WorkerType,
+    country_choices,
+)
 
 ORGANIZATION_COLUMNS = (
     "id",
@@ -45,7 +53,7 @@ def _split(text: str) -> list[str]:
 def _country_codes() -> dict[str, str]:
     """Lower-case country names and ISO codes to ISO codes (django-countries' lookup is slow)."""
     codes = {}
-    for code, name in countries:
+    for code, name in country_choices():
         codes[code.lower()] = code
         codes[str(name).lower()] = code
     return codes

@@ -1,13 +1,20 @@
 """How each ecosystem list is searched, filtered, sorted, shown and exported."""
 
+import functools
+
 from ecosys.core.listing import Column, ListSpec
 
 from .filters import OrganizationFilter, PersonFilter, PersonRoleFilter, RelationshipFilter
-from .models import EcosystemRole, Industry, Region, SizeBand
+from .models import EcosystemRole, Industry, Organization, Region, SizeBand, country_choices
+
+
+@functools.cache
+def country_names() -> dict[str, str]:
+    return dict(country_choices())
 
 
 def _roles(org):
-    return sorted(role.role for role in org.roles.all())
+    return org.role_values()
 
 
 def _labels(choices, values):
@@ -37,7 +44,7 @@ ORGANIZATIONS = ListSpec(
             "Country",
             lambda o: o.country.code,
             sort="country",
-            display=lambda o: o.country.name,
+            display=lambda o: country_names().get(o.country.code, ""),
         ),
         Column(
             "industry",
@@ -48,7 +55,7 @@ ORGANIZATIONS = ListSpec(
         ),
         Column("size", "Size", lambda o: o.size, sort="size", display=_label(SizeBand, "size")),
         Column("website_domain", "Website", lambda o: o.website_domain),
-        Column("tags", "Tags", lambda o: sorted(tag.name for tag in o.tags.all())),
+        Column("tags", "Tags", lambda o: o.tag_names()),
         Column("description", "Description", lambda o: o.description, in_table=False),
         Column(
             "created_at",
@@ -60,7 +67,7 @@ ORGANIZATIONS = ListSpec(
     ),
     default_sort="name",
     export_name="organizations",
-    prefetch=("roles", "tags"),
+    prefetch=Organization.LIST_PREFETCH,
 )
 
 PEOPLE = ListSpec(

@@ -1,5 +1,7 @@
 """Ecosystem pages: organisations, people, relationships, person roles and the graph."""
 
+import uuid
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
@@ -31,7 +33,10 @@ from .models import (
 
 
 def _detail(name):
-    return lambda obj: reverse(f"ecosystem:{name}-detail", args=[obj.public_id])
+    """Detail URL of a row; reversed once per list, not once per row (that showed in profiles)."""
+    zero = uuid.UUID(int=0)
+    prefix, suffix = reverse(f"ecosystem:{name}-detail", args=[zero]).split(str(zero))
+    return lambda obj: f"{prefix}{obj.public_id}{suffix}"
 
 
 # -- organisations ---------------------------------------------------------------------------
