@@ -140,6 +140,14 @@ def _owner_ids(obj: Model) -> set[int]:
     return ids - {None}
 
 
+def can(actor: Actor, action: str, obj: Model) -> bool:
+    """Whether the actor may do the action to this saved row (no query for the orchestrator)."""
+    model = type(obj)
+    if actor.is_orchestrator:
+        return allows(actor, action, model)
+    return restrict(model.objects.all(), actor, action).filter(pk=obj.pk).exists()
+
+
 def ensure(actor: Actor, action: str, obj: Model) -> None:
     """Raise PermissionDenied unless the actor may do the action to this row (new or saved)."""
     model = type(obj)
@@ -148,7 +156,7 @@ def ensure(actor: Actor, action: str, obj: Model) -> None:
             actor.is_orchestrator or actor.organization_id in _owner_ids(obj)
         )
     else:
-        allowed = restrict(model.objects.all(), actor, action).filter(pk=obj.pk).exists()
+        allowed = can(actor, action, obj)
     if not allowed:
         raise PermissionDenied(f"You may not {action} this {model._meta.verbose_name}.")
 

@@ -1,12 +1,11 @@
 """Core API: who am I, personal tokens, members, sharing, the audit log, imports."""
 
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from ninja import File, Form, Router, Status, UploadedFile
 
 from . import selectors, services
 from .access import MEMBER, access_rule, get_visible
-from .listing import MAX_PAGE_SIZE
+from .listing import list_page
 from .models import ApiToken, AuditEvent, ImportJob
 from .schemas import (
     AuditEventOut,
@@ -28,17 +27,15 @@ router = Router(tags=["account"])
 
 
 def paginate(request, queryset, serialize) -> dict:
-    """The list envelope shared by every list operation."""
-    try:
-        per_page = min(max(int(request.GET.get("per_page", 25)), 1), MAX_PAGE_SIZE)
-    except ValueError:
-        per_page = 25
-    page = Paginator(queryset, per_page).get_page(request.GET.get("page"))
+    """The list envelope shared by every list operation (see core.listing.ListPage)."""
+    page = list_page(queryset, request.GET)
     return {
-        "count": page.paginator.count,
+        "count": page.count,
+        "count_exact": page.count_exact,
         "page": page.number,
-        "per_page": per_page,
-        "pages": page.paginator.num_pages,
+        "per_page": page.per_page,
+        "pages": page.num_pages,
+        "has_next": page.has_next,
         "results": [serialize(obj) for obj in page.object_list],
     }
 

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import django_filters
-from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import StreamingHttpResponse
 from django.utils import timezone
@@ -92,13 +91,62 @@ def list_apply(queryset: QuerySet, params, spec: ListSpec) -> ListResult:
     return ListResult(queryset=rows, filterset=filterset, query=query, sort=sort)
 
 
-def list_page(queryset: QuerySet, params):
+COUNT_CAP = 10_000
+
+
+class ListPage:
+    """One page of rows, and a count that stops at COUNT_CAP.
+
+    An exact COUNT(*) over a 100,000-row workspace cost more database time than the whole rest
+    of a list request; beyond the cap the page says "more than 10,000" and paging goes on by
+    "next" (the page fetches one row more than it shows to know whether there is one).
+    """
+
+    def __init__(self, queryset: QuerySet, params, *, default_size: int = PAGE_SIZES[0]):
+        try:
+            self.per_page = min(max(int(params.get("per_page", default_size)), 1), MAX_PAGE_SIZE)
+        except ValueError:
+            self.per_page = default_size
+        try:
+            self.number = max(int(params.get("page", 1)), 1)
+        except ValueError:
+            self.number = 1
+        capped = queryset.order_by()[: COUNT_CAP + 1].count()
+        self.count_exact = capped <= COUNT_CAP
+        self.count = min(capped, COUNT_CAP)
+        if self.count_exact:
+            self.number = min(self.number, max(self.num_pages, 1))
+        start = (self.number - 1) * self.per_page
+        rows = list(queryset[start : start + self.per_page + 1])
+        self.has_next = len(rows) > self.per_page
+        self.object_list = rows[: self.per_page]
+
+    @property
+    def num_pages(self) -> int | None:
+        """Pages in all, or None when the count is above the cap."""
+        if not self.count_exact:
+            return None
+        return max(-(-self.count // self.per_page), 1)
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    def __iter__(self):
+        return iter(self.object_list)
+
+
+def list_page(queryset: QuerySet, params) -> ListPage:
     """One page of rows; page size is bounded, an out-of-range page gives the last page."""
-    try:
-        size = min(max(int(params.get("per_page", PAGE_SIZES[0])), 1), MAX_PAGE_SIZE)
-    except ValueError:
-        size = PAGE_SIZES[0]
-    return Paginator(queryset, size).get_page(params.get("page"))
+    return ListPage(queryset, params)
 
 
 # -- export ----------------------------------------------------------------------------------

@@ -11,10 +11,12 @@ T = TypeVar("T")
 
 
 class Page(Schema, Generic[T]):
-    count: int
+    count: int = Field(description="Matching rows, exact up to 10,000 (see count_exact).")
+    count_exact: bool = Field(description="False when more than 10,000 rows match.")
     page: int
     per_page: int
-    pages: int
+    pages: int | None = Field(description="Number of pages; null when the count is not exact.")
+    has_next: bool = Field(description="Whether page + 1 has rows: page through with it.")
     results: list[T]
 
 

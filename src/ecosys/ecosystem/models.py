@@ -119,7 +119,7 @@ class Organization(TenantModel):
 
     class Meta:
         indexes = [
-            models.Index(fields=["workspace", "name"]),
+            models.Index(fields=["workspace", "name", "id"]),
             models.Index(fields=["workspace", "region"]),
             models.Index(fields=["workspace", "-created_at"]),
         ]
@@ -273,6 +273,7 @@ class Relationship(TenantModel):
     class Meta:
         indexes = [
             models.Index(fields=["workspace", "kind", "state"]),
+            models.Index(fields=["workspace", "created_at", "id"]),
         ]
         ordering = ["-created_at", "-id"]
 

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from ecosys.core.access import ADD, CHANGE, DELETE, allows
+from ecosys.core.access import ADD, CHANGE, DELETE, allows, can
 from ecosys.core.pages import apply_service, list_response, page, sharing_context
 from ecosys.core.selectors import audit_for
 
@@ -30,6 +30,8 @@ from .models import (
     Region,
     Relationship,
 )
+
+DETAIL_ROWS = 20  # rows per section on a detail page; each section links to its full list
 
 
 def _detail(name):
@@ -69,19 +71,15 @@ def organization_detail(request, public_id):
         "org": org,
         "roles": org.roles.all(),
         "tags": org.tags.all(),
-        "people": people.select_related("organization")[:50],
+        "people": people.select_related("organization")[:DETAIL_ROWS],
         "people_count": people.count(),
-        "relationships": relationships[:50],
+        "relationships": relationships[:DETAIL_ROWS],
         "person_roles": selectors.person_role_list(actor=actor)
         .filter(organization=org)
-        .select_related("person")[:50],
-        "history": audit_for(actor=actor, target=org)[:50],
-        "can_change": selectors.organization_list(actor=actor, action=CHANGE)
-        .filter(pk=org.pk)
-        .exists(),
-        "can_delete": selectors.organization_list(actor=actor, action=DELETE)
-        .filter(pk=org.pk)
-        .exists(),
+        .select_related("person")[:DETAIL_ROWS],
+        "history": audit_for(actor=actor, target=org)[:DETAIL_ROWS],
+        "can_change": can(actor, CHANGE, org),
+        "can_delete": can(actor, DELETE, org),
         "is_orchestrator_org": org.pk == actor.workspace.orchestrator_id,
         **(sharing_context(request, org) if org.pk != actor.workspace.orchestrator_id else {}),
     }
@@ -190,13 +188,9 @@ def person_detail(request, public_id):
         "roles": selectors.person_role_list(actor=actor)
         .filter(person=person)
         .select_related("organization"),
-        "history": audit_for(actor=actor, target=person)[:50],
-        "can_change": selectors.person_list(actor=actor, action=CHANGE)
-        .filter(pk=person.pk)
-        .exists(),
-        "can_delete": selectors.person_list(actor=actor, action=DELETE)
-        .filter(pk=person.pk)
-        .exists(),
+        "history": audit_for(actor=actor, target=person)[:DETAIL_ROWS],
+        "can_change": can(actor, CHANGE, person),
+        "can_delete": can(actor, DELETE, person),
     }
     return render(request, "ecosystem/person_detail.html", context)
 
@@ -291,9 +285,7 @@ def relationship_detail(request, public_id):
         .filter(pk__in=[relationship.source_id, relationship.target_id])
         .values_list("pk", flat=True)
     )
-    can_change = (
-        selectors.relationship_list(actor=actor, action=CHANGE).filter(pk=relationship.pk).exists()
-    )
+    can_change = can(actor, CHANGE, relationship)
     allowed = sorted(RELATIONSHIP_TRANSITIONS[relationship.state])
     context = {
         "relationship": relationship,
