@@ -223,3 +223,24 @@ def test_openapi_and_docs_work_offline(client, db):
     html = docs.content.decode()
     assert "cdn" not in html.lower()
     assert "/static/ninja/swagger-ui-bundle" in html
+
+
+def test_role_and_tag_copies_follow_every_change(api, workspace):
+    client = api()
+    org = client.send(
+        "post", "/organizations", {"name": "Copy Co", "roles": ["dealer"], "tags": ["a"]}
+    ).json()
+    client.send(
+        "patch",
+        f"/organizations/{org['id']}",
+        {"roles": ["supplier", "integrator"], "tags": ["b", "c"]},
+    )
+    row = Organization.objects.get(public_id=org["id"])
+    assert row.role_codes == sorted(r.role for r in row.roles.all()) == ["integrator", "supplier"]
+    assert row.tag_names == sorted(t.name for t in row.tags.all()) == ["b", "c"]
+
+
+def test_demo_copies_match_the_join_tables(workspace):
+    for org in Organization.objects.prefetch_related("roles", "tags"):
+        assert org.role_codes == sorted(r.role for r in org.roles.all())
+        assert org.tag_names == sorted(t.name for t in org.tags.all())

@@ -91,14 +91,14 @@ def list_apply(queryset: QuerySet, params, spec: ListSpec) -> ListResult:
     return ListResult(queryset=rows, filterset=filterset, query=query, sort=sort)
 
 
-COUNT_CAP = 10_000
+COUNT_CAP = 1_000
 
 
 class ListPage:
     """One page of rows, and a count that stops at COUNT_CAP.
 
     An exact COUNT(*) over a 100,000-row workspace cost more database time than the whole rest
-    of a list request; beyond the cap the page says "more than 10,000" and paging goes on by
+    of a list request; beyond the cap the page says "more than 1,000" and paging goes on by
     "next" (the page fetches one row more than it shows to know whether there is one).
     """
 

@@ -11,8 +11,8 @@ T = TypeVar("T")
 
 
 class Page(Schema, Generic[T]):
-    count: int = Field(description="Matching rows, exact up to 10,000 (see count_exact).")
-    count_exact: bool = Field(description="False when more than 10,000 rows match.")
+    count: int = Field(description="Matching rows, exact up to 1,000 (see count_exact).")
+    count_exact: bool = Field(description="False when more than 1,000 rows match.")
     page: int
     per_page: int
     pages: int | None = Field(description="Number of pages; null when the count is not exact.")

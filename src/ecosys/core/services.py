@@ -59,6 +59,8 @@ def workspace_create(
         OrganizationRole.objects.create(
             workspace=workspace, organization=orchestrator, role=EcosystemRole.ORCHESTRATOR
         )
+        orchestrator.role_codes = [EcosystemRole.ORCHESTRATOR]
+        orchestrator.save(update_fields=["role_codes"])
         workspace.orchestrator = orchestrator
         workspace.save(update_fields=["orchestrator"])
         audit_record(

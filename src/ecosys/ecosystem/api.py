@@ -10,7 +10,6 @@ from ecosys.core.listing import export_response, list_apply
 from ecosys.core.schemas import Detail, Page
 
 from . import lists, selectors, services
-from .models import Organization
 from .schemas import (
     OrganizationIn,
     OrganizationOut,
@@ -39,14 +38,14 @@ def organization_out(org) -> dict:
     return {
         "id": org.public_id,
         "name": org.name,
-        "roles": org.role_values(),
+        "roles": org.role_codes,
         "region": org.region,
         "country": org.country.code or "",
         "industry": org.industry,
         "size": org.size,
         "website_domain": org.website_domain,
         "description": org.description,
-        "tags": org.tag_names(),
+        "tags": org.tag_names,
         "created_at": org.created_at,
         "updated_at": org.updated_at,
     }
@@ -102,12 +101,7 @@ def _export(request, spec, queryset, fmt: str):
 
 
 def _organization(actor, public_id: UUID, action: str = "view"):
-    org = selectors.organization_get(actor=actor, public_id=public_id, action=action)
-    return (
-        selectors.organization_list(actor=actor)
-        .prefetch_related(*Organization.LIST_PREFETCH)
-        .get(pk=org.pk)
-    )
+    return selectors.organization_get(actor=actor, public_id=public_id, action=action)
 
 
 # -- organisations ---------------------------------------------------------------------------

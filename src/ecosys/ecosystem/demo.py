@@ -330,13 +330,19 @@ def _populate(workspace: Workspace, spec: DemoSize, rng: random.Random, say) -> 
             )
             roles.append((len(organizations) - 1, role))
     say(f"organisations: {len(organizations):,}")
-    Organization.objects.bulk_create(organizations, batch_size=2000)
     # Some distributors also integrate: organisations may play several roles.
     extra = [
         (index, EcosystemRole.INTEGRATOR)
         for index, role in roles
         if role == EcosystemRole.DISTRIBUTOR and rng.random() < 0.2
     ]
+    for index, role in roles + extra:
+        organizations[index].role_codes = sorted({*organizations[index].role_codes, role})
+    tags = Tag.objects.bulk_create(Tag(workspace=workspace, name=name) for name in TAGS)
+    chosen = [rng.sample(tags, k=rng.choice([0, 0, 1, 1, 2])) for _ in organizations]
+    for org, org_tags in zip(organizations, chosen, strict=True):
+        org.tag_names = sorted(tag.name for tag in org_tags)
+    Organization.objects.bulk_create(organizations, batch_size=2000)
     OrganizationRole.objects.bulk_create(
         (
             OrganizationRole(workspace=workspace, organization=organizations[index], role=role)
@@ -344,12 +350,11 @@ def _populate(workspace: Workspace, spec: DemoSize, rng: random.Random, say) -> 
         ),
         batch_size=5000,
     )
-    tags = Tag.objects.bulk_create(Tag(workspace=workspace, name=name) for name in TAGS)
     through = Organization.tags.through
     links = [
         through(organization_id=org.pk, tag_id=tag.pk)
-        for org in organizations
-        for tag in rng.sample(tags, k=rng.choice([0, 0, 1, 1, 2]))
+        for org, org_tags in zip(organizations, chosen, strict=True)
+        for tag in org_tags
     ]
     through.objects.bulk_create(links, batch_size=5000)
 

@@ -5,7 +5,7 @@ import functools
 from ecosys.core.listing import Column, ListSpec
 
 from .filters import OrganizationFilter, PersonFilter, PersonRoleFilter, RelationshipFilter
-from .models import EcosystemRole, Industry, Organization, Region, SizeBand, country_choices
+from .models import EcosystemRole, Industry, Region, SizeBand, country_choices
 
 
 @functools.cache
@@ -14,7 +14,7 @@ def country_names() -> dict[str, str]:
 
 
 def _roles(org):
-    return org.role_values()
+    return org.role_codes
 
 
 def _labels(choices, values):
@@ -55,7 +55,7 @@ ORGANIZATIONS = ListSpec(
         ),
         Column("size", "Size", lambda o: o.size, sort="size", display=_label(SizeBand, "size")),
         Column("website_domain", "Website", lambda o: o.website_domain),
-        Column("tags", "Tags", lambda o: o.tag_names()),
+        Column("tags", "Tags", lambda o: o.tag_names),
         Column("description", "Description", lambda o: o.description, in_table=False),
         Column(
             "created_at",
@@ -67,7 +67,6 @@ ORGANIZATIONS = ListSpec(
     ),
     default_sort="name",
     export_name="organizations",
-    prefetch=Organization.LIST_PREFETCH,
 )
 
 PEOPLE = ListSpec(

@@ -62,8 +62,8 @@ def _clean(obj: Any) -> None:
 
 def _org_state(org: Organization) -> dict[str, Any]:
     state = snapshot(org, ORGANIZATION_FIELDS)
-    state["roles"] = sorted(role.role for role in org.roles.all())
-    state["tags"] = sorted(tag.name for tag in org.tags.all())
+    state["roles"] = list(org.role_codes)
+    state["tags"] = list(org.tag_names)
     return state
 
 
@@ -99,6 +99,8 @@ def _set_roles(org: Organization, roles: list[str], *, new: bool = False) -> Non
         for role in roles
         if role not in existing
     )
+    org.role_codes = sorted(roles)
+    org.save(update_fields=["role_codes"])
 
 
 def _set_tags(org: Organization, names: list[str]) -> None:
@@ -109,6 +111,8 @@ def _set_tags(org: Organization, names: list[str]) -> None:
     for tag in Tag.objects.bulk_create(missing):
         existing[tag.name] = tag
     org.tags.set([existing[name] for name in names])
+    org.tag_names = sorted(names)
+    org.save(update_fields=["tag_names"])
 
 
 @transaction.atomic
@@ -156,7 +160,6 @@ def organization_update(
         _set_roles(organization, roles)
     if tags is not None:
         _set_tags(organization, _normalise_tags(tags))
-    organization = Organization.objects.prefetch_related("roles", "tags").get(pk=organization.pk)
     changes = diff(before, _org_state(organization))
     if changes:
         audit_record(actor=actor, action="update", target=organization, changes=changes)
