@@ -69,8 +69,8 @@ def organization_detail(request, public_id):
     )
     context = {
         "org": org,
-        "roles": org.roles.all(),
-        "tags": org.tags.all(),
+        "roles": [EcosystemRole(code).label for code in org.role_codes],
+        "tags": org.tag_names,
         "people": people.select_related("organization")[:DETAIL_ROWS],
         "people_count": people.count(),
         "relationships": relationships[:DETAIL_ROWS],
