@@ -70,7 +70,10 @@ class ListResult:
 def list_apply(queryset: QuerySet, params, spec: ListSpec) -> ListResult:
     """Apply the search text (q), the spec's filters and the sort (sort=key or -key)."""
     filterset = spec.filterset(params, queryset=queryset)
-    rows = filterset.qs if filterset.is_valid() else queryset.none()
+    if any(params.get(name) for name in spec.filterset.base_filters):
+        rows = filterset.qs if filterset.is_valid() else queryset.none()
+    else:
+        rows = queryset  # no filter asked for: skip building and validating the filter form
     query = (params.get("q") or "").strip()
     if query:
         condition = Q()
