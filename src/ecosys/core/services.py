@@ -239,13 +239,15 @@ def token_authenticate(raw: str) -> ApiToken | None:
     if not raw.startswith(TOKEN_PREFIX):
         return None
     now = timezone.now()
-    token = (
-        ApiToken.objects.with_scopes_disabled()  # the token itself tells which workspace
-        .select_related("membership__user", "membership__organization", "workspace")
-        .filter(token_hash=token_hash(raw), revoked_at__isnull=True, expires_at__gt=now)
-        .first()
-    )
-    if token is None or not token.membership.is_active or not token.membership.user.is_active:
+    try:
+        token = (
+            ApiToken.objects.with_scopes_disabled()  # the token itself tells which workspace
+            .select_related("membership__user", "membership__organization", "workspace")
+            .get(token_hash=token_hash(raw), revoked_at__isnull=True, expires_at__gt=now)
+        )
+    except ApiToken.DoesNotExist:
+        return None
+    if not token.membership.is_active or not token.membership.user.is_active:
         return None
     if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=5):
         ApiToken.objects.with_scopes_disabled().filter(pk=token.pk).update(last_used_at=now)
