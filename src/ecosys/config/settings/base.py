@@ -134,6 +134,11 @@ EMAIL_BACKEND = os.environ.get(
     "ECOSYS_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
 )
 DEFAULT_FROM_EMAIL = os.environ.get("ECOSYS_FROM_EMAIL", "ecosys@localhost")
+EMAIL_HOST = os.environ.get("ECOSYS_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("ECOSYS_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("ECOSYS_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("ECOSYS_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("ECOSYS_EMAIL_USE_TLS", False)
 # Links in e-mails point here (no request is at hand when a worker sends them).
 ECOSYS_BASE_URL = os.environ.get("ECOSYS_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
