@@ -16,6 +16,7 @@ from django.utils import timezone
 from ecosys.core.models import ApiToken
 from ecosys.core.services import grant_share
 from ecosys.ecosystem.models import Organization, Person, PersonRole, Relationship
+from ecosys.partners.models import IdealPartnerProfile, Partner
 
 from .test_access_rules import api_operations
 
@@ -56,6 +57,8 @@ def objects(workspace, partner_a, partner_b, members, actors):
             actor=actors["orchestrator_staff"], target=customer, organization=org
         )
     member = {partner_a: members["partner_a_member"], partner_b: members["partner_b_member"]}
+    profile = IdealPartnerProfile.objects.get()
+    free_org = Organization.objects.filter(roles__role="customer", partner__isnull=True).first()
     return {
         label: {
             "org": org.public_id,
@@ -64,6 +67,9 @@ def objects(workspace, partner_a, partner_b, members, actors):
             "role": role[org].public_id,
             "member": member[org].public_id,
             "share": share[org].public_id,
+            "partner": Partner.objects.get(organization=org).public_id,
+            "profile": profile.public_id,
+            "free_org": free_org.public_id,
         }
         for label, org in (("A", partner_a), ("B", partner_b))
     }
@@ -115,6 +121,11 @@ def _payload(name: str, ids: dict, other: dict):
             "organization_id": str(ids["org"]),
         },
         "member_set_active": {"active": False},
+        "partner_create": {"organization_id": str(ids["free_org"])},
+        "partner_update": {"next_step": "matrix"},
+        "partner_transition": {"to_state": "at_risk", "reason": "matrix"},
+        "profile_create": {"name": "Matrix profile", "criteria": [{"attribute": "region", "values": ["europe"], "weight": 10}]},
+        "profile_update": {"name": "Matrix profile 2", "criteria": [{"attribute": "region", "values": ["europe"], "weight": 10}]},
         "share_create": {
             "target_type": "ecosystem.person",
             "target_id": str(ids["person"]),
@@ -142,6 +153,8 @@ def _api_cases(objects):
                     .replace("{role_id}", str(ids["role"]))
                     .replace("{member_id}", str(ids["member"]))
                     .replace("{share_id}", str(ids["share"]))
+                    .replace("{partner_id}", str(ids["partner"]))
+                    .replace("{profile_id}", str(ids["profile"]))
                 )
                 if name == "share_list":
                     url += f"?target_type=ecosystem.person&target_id={ids['person']}"
@@ -158,6 +171,9 @@ def _page_cases(objects):
             "/people/{person}/edit/",
             "/relationships/{relationship}/",
             "/relationships/{relationship}/edit/",
+            "/partners/{partner}/",
+            "/partners/{partner}/edit/",
+            "/partner-profiles/{profile}/edit/",
         ):
             url = template.format(**ids)
             yield f"GET {template} [{owner}]", "GET", url, None
@@ -165,6 +181,7 @@ def _page_cases(objects):
         "/", "/organizations/", "/organizations/new/", "/people/", "/people/new/",
         "/relationships/", "/relationships/new/", "/person-roles/", "/graph/", "/graph/data/",
         "/audit/", "/tokens/", "/imports/organizations/new/", "/imports/people/new/", "/members/",
+        "/partners/", "/partners/board/", "/partners/new/", "/partner-profiles/", "/partner-profiles/new/",
     ):  # fmt: skip
         yield f"GET {url}", "GET", url, None
 

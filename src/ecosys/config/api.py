@@ -82,9 +82,11 @@ def on_unauthenticated(request, error):
 def _register_routers() -> None:
     from ecosys.core.api import router as core_router
     from ecosys.ecosystem.api import router as ecosystem_router
+    from ecosys.partners.api import router as partners_router
 
     api.add_router("", core_router)
     api.add_router("", ecosystem_router)
+    api.add_router("", partners_router)
 
 
 _register_routers()

@@ -24,4 +24,5 @@ urlpatterns = [
     path("imports/<uuid:public_id>/", core_views.import_detail, name="import-detail"),
     path("api/v1/", api.urls),
     path("", include("ecosys.ecosystem.urls")),
+    path("", include("ecosys.partners.urls")),
 ]

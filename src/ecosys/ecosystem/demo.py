@@ -484,6 +484,10 @@ def _populate(workspace: Workspace, spec: DemoSize, rng: random.Random, say) -> 
         if leads
     )
     _demo_users(workspace, orchestrator, by_role)
+    from ecosys.partners.demo import populate_partners  # the partner lifecycle builds on this
+
+    distributors = by_role[EcosystemRole.DISTRIBUTOR]
+    populate_partners(workspace, rng, by_role, partner_orgs=distributors[:2])
     audit_record(
         actor=Actor.system(workspace),
         action="demo_load",

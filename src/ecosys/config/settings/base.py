@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "ninja",
     "ecosys.core",
     "ecosys.ecosystem",
+    "ecosys.partners",
 ]
 
 MIDDLEWARE = [

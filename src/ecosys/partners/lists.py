@@ -1,0 +1,61 @@
+"""How the partner list is searched, filtered, sorted, shown and exported."""
+
+import django_filters
+
+from ecosys.core.listing import Column, ListSpec
+from ecosys.core.widgets import FastSelect
+
+from .models import Partner, PartnerState
+
+
+class PartnerFilter(django_filters.FilterSet):
+    state = django_filters.ChoiceFilter(
+        choices=PartnerState.choices, empty_label="Any", widget=FastSelect
+    )
+    owner = django_filters.CharFilter(
+        field_name="owner__email", lookup_expr="iexact", label="Owner (e-mail)"
+    )
+    min_fit = django_filters.NumberFilter(
+        field_name="fit_score", lookup_expr="gte", label="Fit at least"
+    )
+
+    class Meta:
+        model = Partner
+        fields = ["state", "owner", "min_fit"]
+
+
+PARTNERS = ListSpec(
+    filterset=PartnerFilter,
+    search_fields=("organization__name", "next_step"),
+    columns=(
+        Column("id", "ID", lambda p: p.public_id),
+        Column(
+            "organization",
+            "Organisation",
+            lambda p: p.organization.name,
+            sort="organization__name",
+            link=True,
+        ),
+        Column(
+            "state",
+            "State",
+            lambda p: p.state,
+            sort="state",
+            display=lambda p: p.get_state_display(),
+        ),
+        Column("fit_score", "Fit", lambda p: p.fit_score, sort="fit_score"),
+        Column("owner", "Owner", lambda p: p.owner.email if p.owner else "", sort="owner__email"),
+        Column("next_step", "Next step", lambda p: p.next_step),
+        Column("next_step_due", "Due", lambda p: p.next_step_due, sort="next_step_due"),
+        Column(
+            "state_changed_at",
+            "In state since",
+            lambda p: p.state_changed_at,
+            sort="state_changed_at",
+            display=lambda p: p.state_changed_at.date(),
+        ),
+    ),
+    default_sort="-fit_score",
+    export_name="partners",
+    related=("organization", "owner"),
+)

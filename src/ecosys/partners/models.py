@@ -1,0 +1,148 @@
+"""Partner lifecycle: partner records with an explicit state machine, and ideal partner profiles."""
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from ecosys.core.models import TenantModel
+
+
+class PartnerState(models.TextChoices):
+    """Where a partner stands in its lifecycle."""
+
+    PROSPECT = "prospect", "Prospect"
+    APPLICANT = "applicant", "Applicant"
+    ONBOARDING = "onboarding", "Onboarding"
+    ACTIVE = "active", "Active"
+    AT_RISK = "at_risk", "At risk"
+    SUSPENDED = "suspended", "Suspended"
+    RETIRED = "retired", "Retired"
+
+
+# The lifecycle: from each state, the states a partner may move to.
+PARTNER_TRANSITIONS: dict[str, frozenset[str]] = {
+    PartnerState.PROSPECT: frozenset({PartnerState.APPLICANT, PartnerState.RETIRED}),
+    PartnerState.APPLICANT: frozenset({PartnerState.ONBOARDING, PartnerState.RETIRED}),
+    PartnerState.ONBOARDING: frozenset({PartnerState.ACTIVE, PartnerState.RETIRED}),
+    PartnerState.ACTIVE: frozenset(
+        {PartnerState.AT_RISK, PartnerState.SUSPENDED, PartnerState.RETIRED}
+    ),
+    PartnerState.AT_RISK: frozenset(
+        {PartnerState.ACTIVE, PartnerState.SUSPENDED, PartnerState.RETIRED}
+    ),
+    PartnerState.SUSPENDED: frozenset({PartnerState.ACTIVE, PartnerState.RETIRED}),
+    PartnerState.RETIRED: frozenset(),
+}
+# Moving into these states needs a reason, kept in the timeline.
+REASON_REQUIRED = frozenset({PartnerState.AT_RISK, PartnerState.SUSPENDED, PartnerState.RETIRED})
+
+
+class IdealPartnerProfile(TenantModel):
+    """Weighted criteria describing the partners the orchestrator wants."""
+
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Access:
+        owner_paths: tuple[str, ...] = ()
+        external_actions = frozenset()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "name"], name="profile_unique_name")
+        ]
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CriterionAttribute(models.TextChoices):
+    """Organisation attributes a criterion can look at."""
+
+    ROLE = "role", "Ecosystem role"
+    REGION = "region", "Region"
+    COUNTRY = "country", "Country"
+    INDUSTRY = "industry", "Industry"
+    SIZE = "size", "Size"
+    TAG = "tag", "Tag"
+
+
+class ProfileCriterion(TenantModel):
+    """One weighted criterion: the attribute must take one of the listed values."""
+
+    profile = models.ForeignKey(
+        IdealPartnerProfile, on_delete=models.CASCADE, related_name="criteria"
+    )
+    attribute = models.CharField(max_length=20, choices=CriterionAttribute.choices)
+    values = models.JSONField(default=list)
+    weight = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(100)]
+    )
+
+    class Access:
+        owner_paths: tuple[str, ...] = ()
+        external_actions = frozenset()
+
+    class Meta:
+        ordering = ["-weight", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_attribute_display()} in {', '.join(self.values)} (weight {self.weight})"
+
+
+class Partner(TenantModel):
+    """An organisation in the partner lifecycle, from prospect to retired."""
+
+    organization = models.OneToOneField(
+        "ecosystem.Organization", on_delete=models.PROTECT, related_name="partner"
+    )
+    state = models.CharField(
+        max_length=20, choices=PartnerState.choices, default=PartnerState.PROSPECT
+    )
+    owner = models.ForeignKey(
+        "core.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    next_step = models.CharField(max_length=300, blank=True)
+    next_step_due = models.DateField(null=True, blank=True)
+    fit_profile = models.ForeignKey(
+        IdealPartnerProfile, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    fit_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    fit_explanation = models.JSONField(default=list, blank=True)
+    state_changed_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Access:
+        owner_paths = ("organization",)
+        external_actions = frozenset({"view"})
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["workspace", "state"]),
+            models.Index(fields=["workspace", "fit_score"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization} ({self.get_state_display()})"
+
+
+class PartnerStateChange(TenantModel):
+    """One step of a partner's lifecycle: who moved it, when, from where to where, and why."""
+
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="timeline")
+    from_state = models.CharField(max_length=20, choices=PartnerState.choices, blank=True)
+    to_state = models.CharField(max_length=20, choices=PartnerState.choices)
+    changed_by = models.CharField(max_length=200)
+    reason = models.CharField(max_length=500, blank=True)
+    changed_at = models.DateTimeField(auto_now_add=True)
+
+    class Access:
+        owner_paths = ("partner__organization",)
+        external_actions = frozenset({"view"})
+
+    class Meta:
+        ordering = ["changed_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.partner}: {self.from_state or '—'} → {self.to_state}"

@@ -1,0 +1,78 @@
+"""API schemas of the partner lifecycle."""
+
+import datetime as dt
+from uuid import UUID
+
+from ninja import Schema
+from pydantic import Field
+
+from ecosys.ecosystem.schemas import OrganizationRef
+
+
+class FitLine(Schema):
+    attribute: str
+    wanted: list[str]
+    actual: list[str]
+    weight: int
+    matched: bool
+
+
+class PartnerOut(Schema):
+    id: UUID
+    organization: OrganizationRef
+    state: str
+    state_changed_at: dt.datetime
+    owner: str | None
+    next_step: str
+    next_step_due: dt.date | None
+    fit_profile_id: UUID | None = Field(None, description="Orchestrator only.")
+    fit_score: int | None = Field(None, description="0-100; orchestrator only.")
+    fit_explanation: list[FitLine] = Field(default_factory=list, description="Orchestrator only.")
+
+
+class PartnerIn(Schema):
+    organization_id: UUID
+    state: str = "prospect"
+    owner: str | None = Field(None, description="E-mail of an orchestrator member.")
+    next_step: str = ""
+    next_step_due: dt.date | None = None
+    fit_profile_id: UUID | None = None
+
+
+class PartnerPatch(Schema):
+    owner: str | None = None
+    next_step: str | None = None
+    next_step_due: dt.date | None = None
+    fit_profile_id: UUID | None = None
+
+
+class PartnerTransitionIn(Schema):
+    to_state: str
+    reason: str = ""
+
+
+class TimelineOut(Schema):
+    from_state: str
+    to_state: str
+    changed_by: str
+    reason: str
+    changed_at: dt.datetime
+
+
+class CriterionIn(Schema):
+    attribute: str
+    values: list[str]
+    weight: int
+
+
+class ProfileOut(Schema):
+    id: UUID
+    name: str
+    description: str
+    criteria: list[CriterionIn]
+
+
+class ProfileIn(Schema):
+    name: str = Field(max_length=120)
+    description: str = ""
+    criteria: list[CriterionIn]

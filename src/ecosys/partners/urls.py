@@ -1,0 +1,20 @@
+from django.urls import path
+
+from . import views
+
+app_name = "partners"
+
+urlpatterns = [
+    path("partners/", views.partner_list, name="partner-list"),
+    path("partners/board/", views.partner_board, name="partner-board"),
+    path("partners/new/", views.partner_create, name="partner-create"),
+    path("partners/<uuid:public_id>/", views.partner_detail, name="partner-detail"),
+    path("partners/<uuid:public_id>/edit/", views.partner_update, name="partner-update"),
+    path(
+        "partners/<uuid:public_id>/transition/", views.partner_transition, name="partner-transition"
+    ),
+    path("partner-profiles/", views.profile_list, name="profile-list"),
+    path("partner-profiles/new/", views.profile_create, name="profile-create"),
+    path("partner-profiles/<uuid:public_id>/edit/", views.profile_update, name="profile-update"),
+    path("partner-profiles/<uuid:public_id>/delete/", views.profile_delete, name="profile-delete"),
+]
