@@ -124,8 +124,14 @@ def _payload(name: str, ids: dict, other: dict):
         "partner_create": {"organization_id": str(ids["free_org"])},
         "partner_update": {"next_step": "matrix"},
         "partner_transition": {"to_state": "at_risk", "reason": "matrix"},
-        "profile_create": {"name": "Matrix profile", "criteria": [{"attribute": "region", "values": ["europe"], "weight": 10}]},
-        "profile_update": {"name": "Matrix profile 2", "criteria": [{"attribute": "region", "values": ["europe"], "weight": 10}]},
+        "profile_create": {
+            "name": "Matrix profile",
+            "criteria": [{"attribute": "region", "values": ["europe"], "weight": 10}],
+        },
+        "profile_update": {
+            "name": "Matrix profile 2",
+            "criteria": [{"attribute": "region", "values": ["europe"], "weight": 10}],
+        },
         "share_create": {
             "target_type": "ecosystem.person",
             "target_id": str(ids["person"]),
@@ -181,7 +187,8 @@ def _page_cases(objects):
         "/", "/organizations/", "/organizations/new/", "/people/", "/people/new/",
         "/relationships/", "/relationships/new/", "/person-roles/", "/graph/", "/graph/data/",
         "/audit/", "/tokens/", "/imports/organizations/new/", "/imports/people/new/", "/members/",
-        "/partners/", "/partners/board/", "/partners/new/", "/partner-profiles/", "/partner-profiles/new/",
+        "/partners/", "/partners/board/", "/partners/new/",
+        "/partner-profiles/", "/partner-profiles/new/",
     ):  # fmt: skip
         yield f"GET {url}", "GET", url, None
 

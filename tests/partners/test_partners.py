@@ -215,9 +215,16 @@ def test_pages_list_board_detail_and_forms(client_as, workspace):
     assert partner.state == "prospect"
     form = client.post(
         "/partner-profiles/new/",
-        {"name": "Small dealers", "description": "", "criteria-TOTAL_FORMS": "3", "criteria-INITIAL_FORMS": "0",
-         "criteria-0-attribute": "size", "criteria-0-values": "1-10, 11-50", "criteria-0-weight": "5"},
-    )  # fmt: skip
+        {
+            "name": "Small dealers",
+            "description": "",
+            "criteria-TOTAL_FORMS": "3",
+            "criteria-INITIAL_FORMS": "0",
+            "criteria-0-attribute": "size",
+            "criteria-0-values": "1-10, 11-50",
+            "criteria-0-weight": "5",
+        },
+    )
     assert form.status_code == 302
     assert IdealPartnerProfile.objects.get(name="Small dealers").criteria.get().values == [
         "1-10",

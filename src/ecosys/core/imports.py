@@ -82,12 +82,15 @@ def read_table(file_name: str, content: bytes) -> tuple[list[str], list[dict[str
         raise ImportRefused("The file has no header row.")
     table = []
     limit = settings.ECOSYS_IMPORT_MAX_ROWS
-    for values in rows:
-        if len(table) >= limit:
-            raise ImportRefused(f"The file has more than {limit:,} rows; split it.")
-        cells = ["" if value is None else str(value).strip() for value in values]
-        if any(cells):
-            table.append(dict(zip(header, cells, strict=False)))
+    try:
+        for values in rows:
+            if len(table) >= limit:
+                raise ImportRefused(f"The file has more than {limit:,} rows; split it.")
+            cells = ["" if value is None else str(value).strip() for value in values]
+            if any(cells):
+                table.append(dict(zip(header, cells, strict=False)))
+    except csv.Error as error:  # e.g. a cell above the csv module's 128 KB field limit
+        raise ImportRefused(f"The CSV file cannot be read: {error}.") from error
     return header, table
 
 
@@ -102,7 +105,10 @@ def _read_csv(content: bytes) -> tuple[list[str], Iterator[list[str]]]:
     except csv.Error:
         dialect = csv.excel
     reader = csv.reader(io.StringIO(text), dialect)
-    header = next(reader, [])
+    try:
+        header = next(reader, [])
+    except csv.Error as error:
+        raise ImportRefused(f"The CSV file cannot be read: {error}.") from error
     return header, reader
 
 

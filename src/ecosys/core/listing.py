@@ -199,11 +199,21 @@ def csv_response(rows: Iterator[list[Any]], filename: str) -> StreamingHttpRespo
 
 def xlsx_bytes(rows: Iterator[list[Any]], title: str) -> bytes:
     from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31])
     for row in rows:
-        sheet.append([str(cell) if not isinstance(cell, int | float) else cell for cell in row])
+        # Control characters (allowed in our text fields) make openpyxl refuse the whole file;
+        # neutralise again after removing them, or "\x01=…" would become a formula.
+        sheet.append(
+            [
+                cell
+                if isinstance(cell, int | float)
+                else neutralise(ILLEGAL_CHARACTERS_RE.sub("", str(cell)))
+                for cell in row
+            ]
+        )
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -16,8 +16,14 @@ def audit_log(*, actor: Actor) -> QuerySet[AuditEvent]:
 
 
 def audit_for(*, actor: Actor, target) -> QuerySet[AuditEvent]:
-    """History of one object the caller has already fetched through a scoped selector."""
-    return AuditEvent.objects.filter(target_public_id=target.public_id).select_related("user")
+    """History of one object the caller has already fetched through a scoped selector.
+
+    Whom a record is shared with is the orchestrator's business: a partner given a record must
+    not learn from its history which other partners have it too."""
+    events = AuditEvent.objects.filter(target_public_id=target.public_id).select_related("user")
+    if not actor.is_orchestrator:
+        events = events.exclude(action__in=("share", "unshare"))
+    return events
 
 
 def token_list(*, actor: Actor) -> QuerySet[ApiToken]:

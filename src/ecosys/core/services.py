@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django_scopes import scope
 
-from .access import ADD, MANAGE, Actor, allows, restrict
+from .access import ADD, DELETE, MANAGE, Actor, allows, restrict
 from .audit import audit_record
 from .models import (
     ApiToken,
@@ -222,6 +222,8 @@ def token_create(
 @transaction.atomic
 def token_revoke(*, actor: Actor, token: ApiToken) -> ApiToken:
     """Revoke a token at once; it can never be used again."""
+    if actor.token_scope == TokenScope.READ:
+        raise PermissionDenied("A read-only token cannot revoke tokens.")
     if (
         token.membership_id != getattr(actor.membership, "pk", None)
         and actor.role != Role.ORCHESTRATOR_ADMIN
@@ -288,9 +290,10 @@ def grant_share(
 
 @transaction.atomic
 def grant_revoke(*, actor: Actor, grant: SharingGrant) -> None:
-    if not actor.is_orchestrator:
+    if not actor.is_orchestrator or not allows(actor, DELETE, SharingGrant):
         raise PermissionDenied("Only the orchestrator can revoke sharing.")
-    target = grant.target_type.get_object_for_this_type(pk=grant.target_id)
+    model = grant.target_type.model_class()
+    target = model.objects.filter(pk=grant.target_id).first() or grant
     organization = grant.organization
     grant.delete()
     audit_record(
@@ -299,6 +302,13 @@ def grant_revoke(*, actor: Actor, grant: SharingGrant) -> None:
         target=target,
         changes={"shared_with": [str(organization), None]},
     )
+
+
+def grants_remove_for(*, target: Model) -> None:
+    """Drop the grants on a record being deleted, inside its service's transaction."""
+    SharingGrant.objects.filter(
+        target_type=ContentType.objects.get_for_model(target), target_id=target.pk
+    ).delete()
 
 
 MAX_IMPORT_BYTES = 10 * 1024 * 1024

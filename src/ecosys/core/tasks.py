@@ -16,6 +16,19 @@ def import_job_run(job_id: int) -> str:
         job = ImportJob.objects.select_related("workspace", "created_by__user").get(pk=job_id)
     with scope(workspace=job.workspace_id):
         membership = job.created_by
+
+        def fail(message: str) -> str:
+            ImportJob.objects.filter(pk=job.pk).update(
+                status=JobStatus.FAILED,
+                errors=[RowError(1, "", message).as_dict()],
+                finished_at=timezone.now(),
+            )
+            return JobStatus.FAILED
+
+        # The job runs later than it was asked for: a member suspended (or removed) since then
+        # must not write through it.
+        if membership is None or not membership.is_active or not membership.user.is_active:
+            return fail("The member who started this import no longer has access.")
         actor = Actor(workspace=job.workspace, user=membership.user, membership=membership)
         ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING)
 
@@ -31,11 +44,11 @@ def import_job_run(job_id: int) -> str:
                 progress=progress,
             )
         except ImportRefused as error:
-            errors = [RowError(1, "", str(error)).as_dict()]
-            ImportJob.objects.filter(pk=job.pk).update(
-                status=JobStatus.FAILED, errors=errors, finished_at=timezone.now()
-            )
-            return JobStatus.FAILED
+            return fail(str(error))
+        except Exception:
+            # Nothing was written (the writes are one transaction); do not leave it "running".
+            fail("The import stopped on an unexpected error; nothing was written.")
+            raise
         status = JobStatus.SUCCEEDED if outcome.ok else JobStatus.FAILED
         ImportJob.objects.filter(pk=job.pk).update(
             status=status,

@@ -8,6 +8,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -221,6 +222,15 @@ password_set = page(PUBLIC)(PasswordSetView.as_view())
 # -- sharing ---------------------------------------------------------------------------------
 
 
+def _redirect_back(request):
+    """Back to the page the form was on; never to another site (an open redirect)."""
+    target = request.POST.get("next", "")
+    safe = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return redirect(target if safe and target.startswith("/") else "home")
+
+
 @require_POST
 @page("core.sharinggrant:add")
 def share_create(request, target_type, public_id):
@@ -239,7 +249,7 @@ def share_create(request, target_type, public_id):
             messages.success(request, f"Shared with {form.cleaned_data['organization']}.")
     else:
         messages.error(request, "Choose an organisation from the suggestions to share with.")
-    return redirect(request.POST.get("next") or "home")
+    return _redirect_back(request)
 
 
 @require_POST
@@ -248,4 +258,4 @@ def share_revoke(request, public_id):
     grant = selectors.grant_get(actor=request.actor, public_id=public_id)
     services.grant_revoke(actor=request.actor, grant=grant)
     messages.success(request, f"No longer shared with {grant.organization}.")
-    return redirect(request.POST.get("next") or "home")
+    return _redirect_back(request)

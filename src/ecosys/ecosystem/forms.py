@@ -84,7 +84,7 @@ class PersonForm(forms.ModelForm):
         pass
 
     def service_kwargs(self) -> dict:
-        return {name: self.cleaned_data[name] for name in PERSON_FIELDS}
+        return {name: self.cleaned_data[name] for name in PERSON_FIELDS if name in self.fields}
 
 
 class RelationshipForm(forms.ModelForm):

@@ -11,6 +11,7 @@ from django.db.models import ProtectedError
 
 from ecosys.core.access import ADD, CHANGE, DELETE, Actor, ensure
 from ecosys.core.audit import audit_record, diff, snapshot
+from ecosys.core.services import grants_remove_for
 
 from .models import (
     RELATIONSHIP_TRANSITIONS,
@@ -173,6 +174,7 @@ def organization_delete(*, actor: Actor, organization: Organization) -> None:
     if organization.pk == actor.workspace.orchestrator_id:
         raise ValidationError("The orchestrator organisation cannot be deleted.")
     before = _org_state(organization)
+    grants_remove_for(target=organization)
     try:
         organization.delete()
     except ProtectedError as error:
@@ -202,13 +204,15 @@ def person_create(*, actor: Actor, **fields: Any) -> Person:
 
 @transaction.atomic
 def person_update(*, actor: Actor, person: Person, **fields: Any) -> Person:
-    """Change a person's details; an external admin cannot move a person out of their org."""
+    """Change a person's details; only the orchestrator moves a person between organisations
+    (a partner moving one out of its own, or into it from a record shared with it read-write,
+    would change who owns the person)."""
     ensure(actor, CHANGE, person)
     before = snapshot(person, PERSON_FIELDS)
+    organization_id = person.organization_id
     _assign(person, PERSON_FIELDS, fields)
-    moved_away = "organization" in fields and person.organization_id != actor.organization_id
-    if moved_away and not actor.is_orchestrator:
-        raise PermissionDenied("You can only keep people in your own organisation.")
+    if person.organization_id != organization_id and not actor.is_orchestrator:
+        raise PermissionDenied("Only the orchestrator can move a person to another organisation.")
     _clean(person)
     person.save()
     changes = diff(before, snapshot(person, PERSON_FIELDS))
@@ -221,6 +225,7 @@ def person_update(*, actor: Actor, person: Person, **fields: Any) -> Person:
 def person_delete(*, actor: Actor, person: Person) -> None:
     ensure(actor, DELETE, person)
     before = snapshot(person, PERSON_FIELDS)
+    grants_remove_for(target=person)
     person.delete()
     audit_record(actor=actor, action="delete", target=person, changes=diff(before, {}))
 
@@ -257,7 +262,11 @@ def relationship_update(*, actor: Actor, relationship: Relationship, **fields) -
     """Change a relationship's dates, kind or notes; its state moves only by transition."""
     ensure(actor, CHANGE, relationship)
     before = snapshot(relationship, RELATIONSHIP_FIELDS)
+    ends = (relationship.source_id, relationship.target_id)
     _assign(relationship, RELATIONSHIP_FIELDS, fields)
+    if (relationship.source_id, relationship.target_id) != ends and not actor.is_orchestrator:
+        # A partner editing a relationship shared with it must not re-point it (to itself).
+        raise PermissionDenied("Only the orchestrator can change who a relationship links.")
     _clean(relationship)
     relationship.save()
     changes = diff(before, snapshot(relationship, RELATIONSHIP_FIELDS))

@@ -205,9 +205,12 @@ def _person_form(request, instance=None):
         initial["organization"] = org_id
     if instance is None and not request.actor.is_orchestrator:
         initial["organization"] = request.actor.membership.organization.public_id
-    return PersonForm(
+    form = PersonForm(
         request.POST or None, instance=instance, organizations=organizations, initial=initial
     )
+    if instance is not None and not request.actor.is_orchestrator:
+        del form.fields["organization"]  # only the orchestrator moves people (see person_update)
+    return form
 
 
 @page("ecosystem.person:add")
@@ -304,12 +307,16 @@ def _relationship_form(request, instance=None):
     initial = {}
     if instance is None and request.GET.get("source"):
         initial["source"] = request.GET["source"]
-    return RelationshipForm(
+    form = RelationshipForm(
         request.POST or None,
         instance=instance,
         organizations=selectors.organization_list(actor=request.actor),
         initial=initial,
     )
+    if instance is not None and not request.actor.is_orchestrator:
+        # A partner edits a shared relationship's details, not the organisations it links.
+        del form.fields["source"], form.fields["target"]
+    return form
 
 
 @page("ecosystem.relationship:add")
