@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import pytest
+from django.core import signing
 from django.db import transaction
 from django.test import Client
 from django.utils import timezone
@@ -16,7 +17,8 @@ from django.utils import timezone
 from ecosys.core.models import ApiToken
 from ecosys.core.services import grant_share
 from ecosys.ecosystem.models import Organization, Person, PersonRole, Relationship
-from ecosys.partners.models import IdealPartnerProfile, Partner
+from ecosys.partners.applications import FORM_SALT
+from ecosys.partners.models import Application, IdealPartnerProfile, Partner
 
 from .test_access_rules import api_operations
 
@@ -58,6 +60,10 @@ def objects(workspace, partner_a, partner_b, members, actors):
         )
     member = {partner_a: members["partner_a_member"], partner_b: members["partner_b_member"]}
     profile = IdealPartnerProfile.objects.get()
+    application = Application.objects.create(
+        workspace=workspace, company_name="Matrix applicant", website_domain="matrix.example",
+        country="DE", partner_type="dealer", contact_name="M", contact_email="m@matrix.example",
+    )  # fmt: skip
     free_org = Organization.objects.filter(roles__role="customer", partner__isnull=True).first()
     return {
         label: {
@@ -70,6 +76,7 @@ def objects(workspace, partner_a, partner_b, members, actors):
             "partner": Partner.objects.get(organization=org).public_id,
             "profile": profile.public_id,
             "free_org": free_org.public_id,
+            "application": application.public_id,
         }
         for label, org in (("A", partner_a), ("B", partner_b))
     }
@@ -122,6 +129,17 @@ def _payload(name: str, ids: dict, other: dict):
         },
         "member_set_active": {"active": False},
         "partner_create": {"organization_id": str(ids["free_org"])},
+        "application_submit": {
+            "company_name": "Public Co",
+            "website_domain": "public-co.example",
+            "country": "FR",
+            "partner_type": "dealer",
+            "contact_name": "P",
+            "contact_email": "p@public-co.example",
+            "token": signing.dumps(timezone.now().timestamp() - 10, salt=FORM_SALT),
+        },
+        "application_decide": {"decision": "comment", "comment": "matrix"},
+        "approval_steps_put": [{"name": "Matrix", "approvers": ["manager@helix.example"]}],
         "partner_update": {"next_step": "matrix"},
         "partner_transition": {"to_state": "at_risk", "reason": "matrix"},
         "profile_create": {
@@ -161,6 +179,8 @@ def _api_cases(objects):
                     .replace("{share_id}", str(ids["share"]))
                     .replace("{partner_id}", str(ids["partner"]))
                     .replace("{profile_id}", str(ids["profile"]))
+                    .replace("{application_id}", str(ids["application"]))
+                    .replace("{slug}", "helix")
                 )
                 if name == "share_list":
                     url += f"?target_type=ecosystem.person&target_id={ids['person']}"
@@ -180,6 +200,7 @@ def _page_cases(objects):
             "/partners/{partner}/",
             "/partners/{partner}/edit/",
             "/partner-profiles/{profile}/edit/",
+            "/partners/applications/{application}/",
         ):
             url = template.format(**ids)
             yield f"GET {template} [{owner}]", "GET", url, None
@@ -189,6 +210,7 @@ def _page_cases(objects):
         "/audit/", "/tokens/", "/imports/organizations/new/", "/imports/people/new/", "/members/",
         "/partners/", "/partners/board/", "/partners/new/",
         "/partner-profiles/", "/partner-profiles/new/",
+        "/partners/applications/", "/partners/approval-steps/", "/apply/helix/",
     ):  # fmt: skip
         yield f"GET {url}", "GET", url, None
 

@@ -152,3 +152,11 @@ def test_person_roles_from_the_person_page(client_as, partner_a):
     role = person.roles.get()
     staff.post(f"/person-roles/{role.public_id}/delete/")
     assert not person.roles.exists()
+
+
+def test_person_page_offers_roles_and_sharing_to_the_orchestrator_only(client_as, partner_a):
+    person = Person.objects.filter(organization=partner_a).first()
+    staff = client_as("orchestrator_staff").get(f"/people/{person.public_id}/").content.decode()
+    assert "Add role" in staff and "Shared with" in staff
+    partner = client_as("partner_a_admin").get(f"/people/{person.public_id}/").content.decode()
+    assert "Add role" not in partner and "Shared with" not in partner

@@ -27,6 +27,7 @@ from .models import (
     EcosystemRole,
     Organization,
     Person,
+    PersonRole,
     Region,
     Relationship,
 )
@@ -191,6 +192,10 @@ def person_detail(request, public_id):
         "history": audit_for(actor=actor, target=person)[:DETAIL_ROWS],
         "can_change": can(actor, CHANGE, person),
         "can_delete": can(actor, DELETE, person),
+        "role_form": PersonRoleForm(organizations=selectors.organization_list(actor=actor))
+        if allows(actor, ADD, PersonRole)
+        else None,
+        **sharing_context(request, person),
     }
     return render(request, "ecosystem/person_detail.html", context)
 

@@ -5,15 +5,22 @@ from uuid import UUID
 from django.core.exceptions import ValidationError
 from ninja import Router, Status
 
-from ecosys.core.access import CHANGE, DELETE, access_rule
+from ecosys.core.access import CHANGE, DELETE, PUBLIC, access_rule, get_visible, restrict
 from ecosys.core.api import paginate
 from ecosys.core.listing import export_response, list_apply
 from ecosys.core.models import User
 from ecosys.core.schemas import Detail, Page
 from ecosys.ecosystem.selectors import organization_get
 
-from . import lists, selectors, services
+from . import applications, lists, selectors, services
+from .applications import form_token
+from .models import Application, ApprovalStep
 from .schemas import (
+    ApplicationIn,
+    ApplicationOut,
+    ApplicationReceipt,
+    ApprovalStepIO,
+    DecisionIn,
     PartnerIn,
     PartnerOut,
     PartnerPatch,
@@ -174,3 +181,144 @@ def profile_delete(request, profile_id: UUID):
     profile = selectors.profile_get(actor=request.auth, public_id=profile_id, action=DELETE)
     services.profile_delete(actor=request.auth, profile=profile)
     return Status(204, None)
+
+
+# -- applications ----------------------------------------------------------------------------
+
+
+def application_out(application) -> dict:
+    return {
+        "id": application.public_id,
+        "company_name": application.company_name,
+        "website_domain": application.website_domain,
+        "country": application.country,
+        "region": application.region,
+        "partner_type": application.partner_type,
+        "contact_name": application.contact_name,
+        "contact_email": application.contact_email,
+        "message": application.message,
+        "status": application.status,
+        "current_step": application.current_step.name if application.current_step else None,
+        "partner_id": application.partner.public_id if application.partner else None,
+        "created_at": application.created_at,
+        "decisions": [
+            {
+                "step": d.step_name,
+                "decision": d.decision,
+                "decided_by": d.decided_by.email if d.decided_by else None,
+                "comment": d.comment,
+                "decided_at": d.decided_at,
+            }
+            for d in application.decisions.all()
+        ],
+    }
+
+
+def _public_workspace(slug: str):
+    from django.http import Http404
+
+    from ecosys.core.models import Workspace
+
+    workspace = Workspace.objects.filter(slug=slug).first()
+    if workspace is None:
+        raise Http404("No such partner programme.")
+    return workspace
+
+
+@router.get(
+    "/public/{slug}/application-token",
+    auth=None,
+    response={200: dict, 404: Detail},
+    tags=["public"],
+)
+@access_rule(PUBLIC)
+def application_token(request, slug: str):
+    """A form token for the public application (spam protection: submit it 3+ seconds later)."""
+    _public_workspace(slug)
+    return {"token": form_token()}
+
+
+@router.post(
+    "/public/{slug}/applications",
+    auth=None,
+    response={201: ApplicationReceipt, 404: Detail},
+    tags=["public"],
+)
+@access_rule(PUBLIC)
+def application_submit(request, slug: str, payload: ApplicationIn):
+    """Apply to become a partner (no sign-in); duplicates by domain are refused."""
+    from django_scopes import scope
+
+    workspace = _public_workspace(slug)
+    data = payload.dict()
+    token = data.pop("token")
+    with scope(workspace=workspace.pk):
+        applications.application_submit(
+            workspace=workspace, data=data, token=token, address=request.META.get("REMOTE_ADDR")
+        )
+    return Status(201, {"received": True, "message": "Thank you; we answer by e-mail."})
+
+
+def _application_rows(request):
+    return restrict(
+        Application.objects.select_related("current_step", "partner").prefetch_related(
+            "decisions__decided_by"
+        ),
+        request.auth,
+    )
+
+
+@router.get("/applications", response={200: Page[ApplicationOut], **ERRORS}, tags=["applications"])
+@access_rule("partners.application:view")
+def application_list(request, status: str | None = None):
+    """Partner applications (orchestrator); filter by status: pending, approved, rejected."""
+    rows = _application_rows(request)
+    if status:
+        rows = rows.filter(status=status)
+    return paginate(request, rows, application_out)
+
+
+@router.get(
+    "/applications/{application_id}",
+    response={200: ApplicationOut, **ERRORS},
+    tags=["applications"],
+)
+@access_rule("partners.application:view")
+def application_detail(request, application_id: UUID):
+    return application_out(
+        get_visible(_application_rows(request), request.auth, public_id=application_id)
+    )
+
+
+@router.post(
+    "/applications/{application_id}/decisions",
+    response={200: ApplicationOut, **ERRORS},
+    tags=["applications"],
+)
+@access_rule("partners.application:change")
+def application_decide(request, application_id: UUID, payload: DecisionIn):
+    """Approve or reject the current step (approvers only), or comment."""
+    application = get_visible(_application_rows(request), request.auth, public_id=application_id)
+    applications.application_decide(actor=request.auth, application=application, **payload.dict())
+    return application_out(
+        get_visible(_application_rows(request), request.auth, public_id=application_id)
+    )
+
+
+@router.get(
+    "/approval-steps", response={200: list[ApprovalStepIO], **ERRORS}, tags=["applications"]
+)
+@access_rule("partners.approvalstep:view")
+def approval_steps_get(request):
+    steps = ApprovalStep.objects.prefetch_related("approvers")
+    return [{"name": s.name, "approvers": [u.email for u in s.approvers.all()]} for s in steps]
+
+
+@router.put(
+    "/approval-steps", response={200: list[ApprovalStepIO], **ERRORS}, tags=["applications"]
+)
+@access_rule("partners.approvalstep:change")
+def approval_steps_put(request, payload: list[ApprovalStepIO]):
+    """Replace the approval sequence (orchestrator admin)."""
+    steps = applications.approval_steps_set(actor=request.auth, steps=[s.dict() for s in payload])
+    return [{"name": s.name, "approvers": [u.email for u in s.approvers.all()]} for s in steps]

@@ -146,3 +146,93 @@ class PartnerStateChange(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.partner}: {self.from_state or '—'} → {self.to_state}"
+
+
+class ApprovalStep(TenantModel):
+    """One step of the application approval sequence; any one of its approvers decides it."""
+
+    position = models.PositiveSmallIntegerField()
+    name = models.CharField(max_length=120)
+    approvers = models.ManyToManyField("core.User", related_name="+")
+
+    class Access:
+        owner_paths: tuple[str, ...] = ()
+        external_actions = frozenset()
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "position"], name="approval_step_position")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.name}"
+
+
+class ApplicationStatus(models.TextChoices):
+    PENDING = "pending", "In review"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+
+
+class Application(TenantModel):
+    """A "become a partner" application from the public page, reviewed step by step."""
+
+    company_name = models.CharField(max_length=200)
+    website_domain = models.CharField(max_length=253)
+    country = models.CharField(max_length=2)
+    region = models.CharField(max_length=30, blank=True)
+    partner_type = models.CharField(max_length=30)
+    contact_name = models.CharField(max_length=150)
+    contact_email = models.EmailField()
+    message = models.TextField(blank=True)
+    status = models.CharField(
+        max_length=10, choices=ApplicationStatus.choices, default=ApplicationStatus.PENDING
+    )
+    current_step = models.ForeignKey(
+        ApprovalStep, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    partner = models.OneToOneField(
+        Partner, on_delete=models.SET_NULL, null=True, blank=True, related_name="application"
+    )
+    submitted_from = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Access:
+        owner_paths: tuple[str, ...] = ()
+        external_actions = frozenset()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["workspace", "website_domain"])]
+
+    def __str__(self) -> str:
+        return f"Application of {self.company_name}"
+
+
+class ApplicationDecision(TenantModel):
+    """One approver's decision on one step: approve, or reject with a reason; or a comment."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="decisions")
+    step = models.ForeignKey(ApprovalStep, on_delete=models.SET_NULL, null=True, related_name="+")
+    step_name = models.CharField(max_length=120)
+    decided_by = models.ForeignKey(
+        "core.User", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    decision = models.CharField(
+        max_length=10,
+        choices=[("approve", "Approved"), ("reject", "Rejected"), ("comment", "Comment")],
+    )
+    comment = models.TextField(blank=True)
+    decided_at = models.DateTimeField(auto_now_add=True)
+
+    class Access:
+        owner_paths: tuple[str, ...] = ()
+        external_actions = frozenset()
+
+    class Meta:
+        ordering = ["decided_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.step_name}: {self.decision}"

@@ -76,3 +76,55 @@ class ProfileIn(Schema):
     name: str = Field(max_length=120)
     description: str = ""
     criteria: list[CriterionIn]
+
+
+class ApplicationIn(Schema):
+    company_name: str
+    website_domain: str
+    country: str
+    region: str = ""
+    partner_type: str
+    contact_name: str
+    contact_email: str
+    message: str = ""
+    token: str = Field(description="From GET /public/{slug}/application-token, at least 3 s old.")
+
+
+class ApplicationReceipt(Schema):
+    received: bool
+    message: str
+
+
+class DecisionOut(Schema):
+    step: str
+    decision: str
+    decided_by: str | None
+    comment: str
+    decided_at: dt.datetime
+
+
+class ApplicationOut(Schema):
+    id: UUID
+    company_name: str
+    website_domain: str
+    country: str
+    region: str
+    partner_type: str
+    contact_name: str
+    contact_email: str
+    message: str
+    status: str
+    current_step: str | None
+    partner_id: UUID | None
+    created_at: dt.datetime
+    decisions: list[DecisionOut]
+
+
+class DecisionIn(Schema):
+    decision: str = Field(description="approve, reject (needs a comment) or comment")
+    comment: str = ""
+
+
+class ApprovalStepIO(Schema):
+    name: str
+    approvers: list[str] = Field(description="E-mails of orchestrator admins or staff.")

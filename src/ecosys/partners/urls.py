@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_applications
 
 app_name = "partners"
 
@@ -13,6 +13,19 @@ urlpatterns = [
     path(
         "partners/<uuid:public_id>/transition/", views.partner_transition, name="partner-transition"
     ),
+    path("apply/<slug:slug>/", views_applications.apply, name="apply"),
+    path("partners/applications/", views_applications.application_list, name="application-list"),
+    path(
+        "partners/applications/<uuid:public_id>/",
+        views_applications.application_detail,
+        name="application-detail",
+    ),
+    path(
+        "partners/applications/<uuid:public_id>/decide/",
+        views_applications.application_decide,
+        name="application-decide",
+    ),
+    path("partners/approval-steps/", views_applications.approval_steps, name="approval-steps"),
     path("partner-profiles/", views.profile_list, name="profile-list"),
     path("partner-profiles/new/", views.profile_create, name="profile-create"),
     path("partner-profiles/<uuid:public_id>/edit/", views.profile_update, name="profile-update"),
