@@ -261,7 +261,7 @@ def test_channel_manager_searches_and_adds_an_organisation(demo, page, browser_e
     expect(page).to_have_url(re.compile(r"/organizations/new/$"))
     website = page.locator(".field").filter(has=page.locator("#id_website_domain"))
     expect(website.get_by_role("alert")).to_have_text(
-        "Enter a bare domain such as example.com, without a scheme."
+        "Enter a bare domain such as example.com, without a path."
     )
     expect(page.get_by_role("alert")).to_have_count(1)
     expect(page.locator("#id_name")).to_have_value(NEW_ORG)

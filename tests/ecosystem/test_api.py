@@ -29,6 +29,12 @@ def api(client_as, token_for):
     return lambda principal="orchestrator_staff", write=True: Api(principal, write)
 
 
+def test_a_pasted_address_becomes_a_bare_domain(api, workspace):
+    body = {"name": "Paste Co", "roles": ["dealer"], "website_domain": "HTTPS://Paste.example/"}
+    response = api().send("post", "/organizations", body)
+    assert response.status_code == 201 and response.json()["website_domain"] == "paste.example"
+
+
 def test_create_organization_then_read_it_back(api, workspace):
     client = api()
     response = client.send(
@@ -58,7 +64,7 @@ def test_validation_errors_are_field_level_and_change_nothing(api, workspace):
     )
     assert response.status_code == 422
     fields = {error["loc"][-1] for error in response.json()["detail"]}
-    assert "roles" in fields
+    assert {"roles", "name", "website_domain"} <= fields  # every problem in one answer
     assert Organization.objects.count() == before
     response = api().send(
         "post",

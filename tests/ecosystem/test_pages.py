@@ -27,7 +27,12 @@ def test_create_organization_through_the_form(client_as, workspace):
         "/organizations/new/",
         {"name": "Osprey Drives", "roles": ["dealer"], "website_domain": "http://osprey"},
     )
-    assert "bare domain" in bad.content.decode()
+    assert "needs a dot" in bad.content.decode()
+    bad = client.post(
+        "/organizations/new/",
+        {"name": "Osprey Drives", "roles": [], "website_domain": "osprey.example/shop"},
+    )
+    assert "bare domain" in bad.content.decode() and "Choose at least one" in bad.content.decode()
     assert not Organization.objects.filter(name="Osprey Drives").exists()
     good = client.post(
         "/organizations/new/",

@@ -22,8 +22,9 @@ ROLE_CHOICES = [
 
 
 class OrganizationForm(forms.ModelForm):
+    # Not required here: the service checks it with the other fields, so one answer lists all.
     roles = forms.MultipleChoiceField(
-        choices=ROLE_CHOICES, widget=forms.CheckboxSelectMultiple, required=True
+        choices=ROLE_CHOICES, widget=forms.CheckboxSelectMultiple, required=False
     )
     tags = forms.CharField(
         required=False, help_text="Comma-separated, e.g. premium, iot, east-coast."
@@ -39,18 +40,12 @@ class OrganizationForm(forms.ModelForm):
         self.fields["country"].choices = [("", "—"), *country_choices()]
         if self.instance.pk:
             self.initial["roles"] = [
-                role.role for role in self.instance.roles.all() if role.role in ASSIGNABLE_ROLES
+                role for role in self.instance.role_codes if role in ASSIGNABLE_ROLES
             ]
-            self.initial["tags"] = ", ".join(tag.name for tag in self.instance.tags.all())
+            self.initial["tags"] = ", ".join(self.instance.tag_names)
         if not can_set_roles:
             self.fields["roles"].disabled = True
-            self.fields["roles"].required = False
             self.fields["roles"].help_text = "Only the orchestrator sets ecosystem roles."
-        elif (
-            self.instance.pk
-            and self.instance.roles.filter(role=EcosystemRole.ORCHESTRATOR).exists()
-        ):
-            self.fields["roles"].required = False
 
     def _post_clean(self):
         # Model validation runs once, in the service, so pages and the API give the same messages.

@@ -134,9 +134,13 @@ class Organization(TenantModel):
 
     def clean(self) -> None:
         domain = self.website_domain.strip().lower()
-        if domain.startswith(("http://", "https://")) or "/" in domain or " " in domain:
+        # A pasted address "https://example.com/" is what people mean by example.com.
+        for scheme in ("https://", "http://"):
+            domain = domain.removeprefix(scheme)
+        domain = domain.rstrip("/")
+        if "/" in domain or " " in domain or ":" in domain:
             raise ValidationError(
-                {"website_domain": "Enter a bare domain such as example.com, without a scheme."}
+                {"website_domain": "Enter a bare domain such as example.com, without a path."}
             )
         if domain and "." not in domain:
             raise ValidationError({"website_domain": "A domain needs a dot, as in example.com."})

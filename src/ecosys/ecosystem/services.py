@@ -61,6 +61,20 @@ def _clean(obj: Any) -> None:
     obj.full_clean(exclude=["workspace"], validate_unique=True)
 
 
+def _collect_errors(*checks) -> list[Any]:
+    """Run every check, so one answer names every field that is wrong; their results."""
+    results, errors = [], ValidationError({})
+    for check in checks:
+        try:
+            results.append(check())
+        except ValidationError as error:
+            errors = ValidationError({**errors.message_dict, **error.message_dict})
+            results.append(None)
+    if errors.message_dict:
+        raise errors
+    return results
+
+
 def _org_state(org: Organization) -> dict[str, Any]:
     state = snapshot(org, ORGANIZATION_FIELDS)
     state["roles"] = list(org.role_codes)
@@ -124,8 +138,9 @@ def organization_create(
     org = Organization(workspace=actor.workspace)
     _assign(org, ORGANIZATION_FIELDS, fields)
     ensure(actor, ADD, org)
-    roles, tags = _normalise_roles(roles), _normalise_tags(tags)
-    _clean(org)
+    roles, tags = _collect_errors(
+        lambda: _normalise_roles(roles), lambda: _normalise_tags(tags), lambda: _clean(org)
+    )[:2]
     org.save()
     _set_roles(org, roles, new=True)
     _set_tags(org, tags)
