@@ -174,3 +174,23 @@ def test_organisation_suggestions_respect_visibility(client_as, workspace, partn
         "/organizations/suggest/", {"organization__search": partner_b.name}
     )
     assert str(partner_b.public_id) in response.content.decode()
+
+
+def test_half_typed_organisation_is_refused_not_dropped(client_as, workspace, partner_a):
+    client = client_as("orchestrator_staff")
+    response = client.post(
+        "/people/new/",
+        {
+            "last_name": "Halfway",
+            "worker_type": "employee",
+            "organization": "",
+            "organization__search": "Harb",
+        },
+    )
+    assert "Pick an organisation from the suggestions" in response.content.decode()
+    assert not Person.objects.filter(last_name="Halfway").exists()
+    independent = client.post(
+        "/people/new/", {"last_name": "Loner", "worker_type": "gig", "organization__search": ""}
+    )
+    assert independent.status_code == 302
+    assert Person.objects.get(last_name="Loner").organization is None

@@ -3,7 +3,10 @@
 from html import escape
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.safestring import mark_safe
+
+HALF_TYPED = "half-typed"  # not a UUID, so the choice field reports it as an invalid choice
 
 
 class SearchSelect(forms.Widget):
@@ -20,12 +23,21 @@ class SearchSelect(forms.Widget):
         self.label_for = label_for
         self.choice_field = None
 
+    def value_from_datadict(self, data, files, name):
+        value = data.get(name)
+        typed = (data.get(f"{name}__search") or "").strip()
+        # Text typed but no suggestion picked: pass the text on, so the field refuses it
+        # instead of silently saving "none".
+        return value or (HALF_TYPED if typed else value)
+
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
         label = ""
-        if value and self.choice_field is not None:
-            key = self.choice_field.to_field_name or "pk"
-            obj = self.choice_field.queryset.filter(**{key: value}).first()
+        if value and value != HALF_TYPED and self.choice_field is not None:
+            try:
+                obj = self.choice_field.to_python(value)
+            except ValidationError:
+                obj = None
             label = self.label_for(obj) if obj else ""
         context["widget"].update(suggest_url=self.suggest_url, label=label)
         return context
@@ -36,8 +48,20 @@ class SearchSelectField(forms.ModelChoiceField):
 
     def __init__(self, queryset, *, suggest_url: str, **kwargs):
         kwargs.setdefault("to_field_name", "public_id")
+        kwargs.setdefault(
+            "error_messages",
+            {"invalid_choice": "Pick an organisation from the suggestions, or clear the box."},
+        )
         super().__init__(queryset, widget=SearchSelect(suggest_url=suggest_url), **kwargs)
         self.widget.choice_field = self
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except ValidationError:  # a half-typed name or a malformed id: one clear message
+            raise ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            ) from None
 
     def __deepcopy__(self, memo):
         result = super().__deepcopy__(memo)
