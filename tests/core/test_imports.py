@@ -161,3 +161,13 @@ def test_api_import_and_poll(client_as, workspace, django_capture_on_commit_call
     assert job["status"] == "succeeded" and job["created_count"] == 1 and job["percent"] == 100
     other = client_as("partner_a_admin").get(f"/api/v1/imports/{response.json()['id']}")
     assert other.status_code == 404
+
+
+def test_every_problem_of_a_row_is_reported_at_once(system):
+    content = _csv(
+        "name,roles,region,country,website_domain\nMany Faults,wizard,mars,XX,bad/path\n"
+    )
+    outcome = run_import(actor=system, kind="organizations", file_name="o.csv", content=content)
+    assert {(e.row, e.column) for e in outcome.errors} >= {
+        (2, "roles"), (2, "region"), (2, "country"), (2, "website_domain"),
+    }  # fmt: skip

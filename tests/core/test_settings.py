@@ -54,3 +54,12 @@ def test_collectstatic_succeeds_with_the_manifest_storage(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     manifest = (tmp_path / "static" / "staticfiles.json").read_text()
     assert "vendor/htmx-2.0.11.min.js" in manifest
+
+
+def test_migrations_match_the_models():
+    result = subprocess.run(
+        [sys.executable, "-m", "django", "makemigrations", "--check", "--dry-run"],
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "ecosys.config.settings.test"},
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr

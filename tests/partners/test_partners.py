@@ -236,3 +236,8 @@ def test_demo_has_partners_in_every_state(workspace):
     states = set(Partner.objects.values_list("state", flat=True))
     assert states == set(PartnerState.values)
     assert Partner.objects.exclude(fit_score=None).exists()
+
+
+def test_portal_home_shows_the_partnership_status(client_as, partner_a):
+    page = client_as("partner_a_member").get("/").content.decode()
+    assert "Partnership status" in page and "Active" in page

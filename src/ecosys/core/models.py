@@ -102,6 +102,7 @@ class Membership(TenantModel):
         external_actions = frozenset({"view", "add", "change", "manage"})
 
     class Meta:
+        verbose_name = "member"  # what people call it; "membership" is the table
         constraints = [
             models.UniqueConstraint(fields=["workspace", "user"], name="membership_unique_user")
         ]

@@ -54,10 +54,16 @@ def home(request):
 
     actor = request.actor
     if not actor.is_orchestrator:
+        # The home page is where the apps meet: the portal shows the partner's own status.
+        from ecosys.partners.selectors import partner_list
+
         return render(
             request,
             "core/portal_home.html",
             {
+                "partner": partner_list(actor=actor)
+                .filter(organization_id=actor.organization_id)
+                .first(),
                 "organization": actor.membership.organization,
                 "people_count": eco.person_list(actor=actor).count(),
                 "relationship_count": eco.relationship_list(actor=actor).count(),

@@ -1,6 +1,7 @@
 """Spreadsheet importers for organisations and people; each row goes through the services."""
 
 import functools
+from typing import Any
 
 from django.core.exceptions import ValidationError
 
@@ -77,21 +78,57 @@ def _existing(actor: Actor, select, text: str):
         raise ValidationError({"id": f"No record with id {text} that you may change."}) from error
 
 
+class _RowErrors:
+    """Collects every column's problem in a row, so the report lists them all at once."""
+
+    def __init__(self) -> None:
+        self.errors: dict[str, list[str]] = {}
+
+    def convert(self, convert, default: Any = ""):
+        try:
+            return convert()
+        except ValidationError as error:
+            for column, messages in error.message_dict.items():
+                self.errors.setdefault(column, []).extend(messages)
+            return default
+
+    def apply(self, write) -> str:
+        """Run the service even when a column was wrong, to hear about the others too."""
+        try:
+            result = write()
+        except ValidationError as error:
+            raise ValidationError({**error.message_dict, **self.errors}) from error
+        if self.errors:
+            raise ValidationError(self.errors)
+        return result
+
+
 def organization_apply(actor: Actor, row: dict[str, str]) -> str:
+    check = _RowErrors()
     fields = {
         "name": row.get("name", ""),
-        "region": choice_value(Region.choices, row.get("region", ""), "region"),
-        "country": _country(row.get("country", "")),
-        "industry": choice_value(Industry.choices, row.get("industry", ""), "industry"),
-        "size": choice_value(SizeBand.choices, row.get("size", ""), "size"),
+        "region": check.convert(
+            lambda: choice_value(Region.choices, row.get("region", ""), "region")
+        ),
+        "country": check.convert(lambda: _country(row.get("country", ""))),
+        "industry": check.convert(
+            lambda: choice_value(Industry.choices, row.get("industry", ""), "industry")
+        ),
+        "size": check.convert(lambda: choice_value(SizeBand.choices, row.get("size", ""), "size")),
         "website_domain": row.get("website_domain", ""),
         "description": row.get("description", ""),
     }
-    roles = [
-        choice_value(EcosystemRole.choices, role, "roles") for role in _split(row.get("roles", ""))
-    ]
+    roles = check.convert(
+        lambda: [
+            choice_value(EcosystemRole.choices, role, "roles")
+            for role in _split(row.get("roles", ""))
+        ],
+        default=[],
+    )
     tags = _split(row.get("tags", ""))
-    org = _existing(actor, selectors.organization_get, row.get("id", ""))
+    org = check.convert(
+        lambda: _existing(actor, selectors.organization_get, row.get("id", "")), None
+    )
     if org is None and not row.get("id"):
         # Re-importing a file without ids updates the organisations it created the first time.
         same_name = selectors.organization_list(actor=actor, action=CHANGE).filter(
@@ -100,9 +137,15 @@ def organization_apply(actor: Actor, row: dict[str, str]) -> str:
         matches = list(same_name[:2])
         org = matches[0] if len(matches) == 1 else None
     if org is None:
-        services.organization_create(actor=actor, roles=roles, tags=tags, **fields)
+        check.apply(
+            lambda: services.organization_create(actor=actor, roles=roles, tags=tags, **fields)
+        )
         return "created"
-    services.organization_update(actor=actor, organization=org, roles=roles, tags=tags, **fields)
+    check.apply(
+        lambda: services.organization_update(
+            actor=actor, organization=org, roles=roles, tags=tags, **fields
+        )
+    )
     return "updated"
 
 

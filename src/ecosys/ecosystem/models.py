@@ -179,12 +179,13 @@ class Person(TenantModel):
 
     first_name = models.CharField(max_length=100, blank=True)
     last_name = models.CharField(max_length=100)
-    email = models.EmailField(blank=True)
+    email = models.EmailField("e-mail", blank=True)
     phone = models.CharField(max_length=40, blank=True)
     title = models.CharField("job title", max_length=150, blank=True)
     worker_type = models.CharField(max_length=20, choices=WorkerType.choices)
     organization = models.ForeignKey(
         Organization,
+        verbose_name="organisation",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
