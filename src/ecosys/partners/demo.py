@@ -83,9 +83,20 @@ def populate_partners(workspace, rng: random.Random, by_role: dict, partner_orgs
                 workspace=workspace, organization=org, state=state, state_changed_at=since,
                 owner_id=rng.choice(owners) if owners else None, fit_profile=profile,
                 fit_score=score, fit_explanation=explanation,
-                next_step=rng.choice(["", "Quarterly business review", "Send agreement", "Certify a second engineer", "Joint campaign plan"]),
-                next_step_due=(now + dt.timedelta(days=rng.randint(-10, 45))).date(),
             )  # fmt: skip
+            partner.next_step = rng.choice(
+                [
+                    "",
+                    "Quarterly business review",
+                    "Send agreement",
+                    "Certify a second engineer",
+                    "Joint campaign plan",
+                ]
+            )
+            if partner.next_step and state != PartnerState.RETIRED:
+                partner.next_step_due = (now + dt.timedelta(days=rng.randint(-10, 45))).date()
+            else:
+                partner.next_step = ""
             partners.append(partner)
             path = PATHS[state]
             for index, step in enumerate(path):
