@@ -223,10 +223,34 @@ def cmd_serve(args) -> None:
     sys.exit(code)
 
 
+def _daily_schedule() -> None:
+    """Queue the daily jobs now and every 24 hours (idempotent, so a restart is harmless)."""
+    import threading
+
+    from ecosys.partners.tasks import agreements_review_run
+
+    def loop() -> None:
+        while True:
+            agreements_review_run.enqueue()
+            stop.wait(24 * 3600)
+
+    stop = threading.Event()
+    threading.Thread(target=loop, name="ecosys-daily", daemon=True).start()
+
+
 def cmd_worker(args) -> None:
     from django.core.management import call_command
 
+    if os.environ.get("ECOSYS_DAILY_JOBS", "1") == "1":
+        _daily_schedule()
     call_command("db_worker", interval=float(os.environ.get("ECOSYS_WORKER_INTERVAL", "1")))
+
+
+def cmd_review_agreements(args) -> None:
+    """Run the agreement review now: reminders before notice dates, renewals, ends."""
+    from ecosys.partners.tasks import agreements_review_run
+
+    print(agreements_review_run.call())
 
 
 def cmd_manage(args) -> None:
@@ -256,6 +280,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--with-worker", action="store_true", help="run the background worker too")
     serve.set_defaults(func=cmd_serve)
     sub.add_parser("worker", help="run the background task worker").set_defaults(func=cmd_worker)
+    sub.add_parser(
+        "review-agreements", help="agreement reminders, renewals and ends, now"
+    ).set_defaults(func=cmd_review_agreements)
     demo = sub.add_parser("demo", help="load the demo ecosystem")
     demo.add_argument("--size", choices=["small", "medium", "large"], default="medium")
     demo.set_defaults(func=cmd_demo)

@@ -4,6 +4,7 @@ and partner B, and compares the status codes with the checked-in matrix.
 Regenerate after a deliberate change with ECOSYS_UPDATE_MATRIX=1, then review the diff.
 """
 
+import datetime
 import json
 import os
 from pathlib import Path
@@ -17,6 +18,7 @@ from django.utils import timezone
 from ecosys.core.models import ApiToken
 from ecosys.core.services import grant_share
 from ecosys.ecosystem.models import Organization, Person, PersonRole, Relationship
+from ecosys.partners import agreements
 from ecosys.partners.applications import FORM_SALT
 from ecosys.partners.models import Application, IdealPartnerProfile, Partner
 
@@ -59,6 +61,20 @@ def objects(workspace, partner_a, partner_b, members, actors):
             actor=actors["orchestrator_staff"], target=customer, organization=org
         )
     member = {partner_a: members["partner_a_member"], partner_b: members["partner_b_member"]}
+    staff = actors["orchestrator_staff"]
+    clauses = {"terms": "t", "exit_clause": "e", "data_return_clause": "d"}
+    template = agreements.template_create(actor=staff, name="Matrix agreement")
+    version = agreements.version_publish(actor=staff, template=template, **clauses)
+    spare = agreements.version_publish(
+        actor=staff, template=agreements.template_create(actor=staff, name="Spare"), **clauses
+    )
+    agreement = {
+        org: agreements.agreement_issue(
+            actor=staff, partner=Partner.objects.get(organization=org), version=version,
+            start_date=datetime.date(2027, 1, 1),
+        )
+        for org in (partner_a, partner_b)
+    }  # fmt: skip
     profile = IdealPartnerProfile.objects.get()
     application = Application.objects.create(
         workspace=workspace, company_name="Matrix applicant", website_domain="matrix.example",
@@ -77,6 +93,9 @@ def objects(workspace, partner_a, partner_b, members, actors):
             "profile": profile.public_id,
             "free_org": free_org.public_id,
             "application": application.public_id,
+            "agreement": agreement[org].public_id,
+            "template": template.public_id,
+            "spare_version": spare.public_id,
         }
         for label, org in (("A", partner_a), ("B", partner_b))
     }
@@ -139,6 +158,14 @@ def _payload(name: str, ids: dict, other: dict):
             "token": signing.dumps(timezone.now().timestamp() - 10, salt=FORM_SALT),
         },
         "application_decide": {"decision": "comment", "comment": "matrix"},
+        "agreement_issue": {
+            "partner_id": str(ids["partner"]),
+            "version_id": str(ids["spare_version"]),
+            "start_date": "2027-02-01",
+        },
+        "agreement_decide": {"decision": "decline", "reason": "matrix"},
+        "template_create": {"name": "Matrix template"},
+        "version_publish": {"terms": "t", "exit_clause": "e", "data_return_clause": "d"},
         "approval_steps_put": [{"name": "Matrix", "approvers": ["manager@helix.example"]}],
         "partner_update": {"next_step": "matrix"},
         "partner_transition": {"to_state": "at_risk", "reason": "matrix"},
@@ -180,6 +207,8 @@ def _api_cases(objects):
                     .replace("{partner_id}", str(ids["partner"]))
                     .replace("{profile_id}", str(ids["profile"]))
                     .replace("{application_id}", str(ids["application"]))
+                    .replace("{agreement_id}", str(ids["agreement"]))
+                    .replace("{template_id}", str(ids["template"]))
                     .replace("{slug}", "helix")
                 )
                 if name == "share_list":
@@ -201,6 +230,8 @@ def _page_cases(objects):
             "/partners/{partner}/edit/",
             "/partner-profiles/{profile}/edit/",
             "/partners/applications/{application}/",
+            "/partners/agreements/{agreement}/",
+            "/partners/agreement-templates/{template}/publish/",
         ):
             url = template.format(**ids)
             yield f"GET {template} [{owner}]", "GET", url, None
@@ -211,6 +242,7 @@ def _page_cases(objects):
         "/partners/", "/partners/board/", "/partners/new/",
         "/partner-profiles/", "/partner-profiles/new/",
         "/partners/applications/", "/partners/approval-steps/", "/apply/helix/",
+        "/partners/agreements/", "/partners/agreements/new/", "/partners/agreement-templates/",
     ):  # fmt: skip
         yield f"GET {url}", "GET", url, None
 

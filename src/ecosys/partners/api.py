@@ -2,7 +2,7 @@
 
 from uuid import UUID
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from ninja import Router, Status
 
 from ecosys.core.access import CHANGE, DELETE, PUBLIC, access_rule, get_visible, restrict
@@ -12,10 +12,14 @@ from ecosys.core.models import User
 from ecosys.core.schemas import Detail, Page
 from ecosys.ecosystem.selectors import organization_get
 
+from . import agreements as agreement_services
 from . import applications, lists, selectors, services
 from .applications import form_token
-from .models import Application, ApprovalStep
+from .models import Agreement, AgreementTemplate, AgreementVersion, Application, ApprovalStep
 from .schemas import (
+    AgreementDecisionIn,
+    AgreementIssueIn,
+    AgreementOut,
     ApplicationIn,
     ApplicationOut,
     ApplicationReceipt,
@@ -27,8 +31,12 @@ from .schemas import (
     PartnerTransitionIn,
     ProfileIn,
     ProfileOut,
+    TemplateIn,
     TimelineOut,
+    VersionIn,
+    VersionOut,
 )
+from .tasks import agreements_review_run
 
 router = Router(tags=["partners"])
 ERRORS = {401: Detail, 403: Detail, 404: Detail}
@@ -322,3 +330,147 @@ def approval_steps_put(request, payload: list[ApprovalStepIO]):
     """Replace the approval sequence (orchestrator admin)."""
     steps = applications.approval_steps_set(actor=request.auth, steps=[s.dict() for s in payload])
     return [{"name": s.name, "approvers": [u.email for u in s.approvers.all()]} for s in steps]
+
+
+# -- agreements ------------------------------------------------------------------------------
+
+
+def version_out(version) -> dict:
+    fields = ["terms", "term_months", "renewal", "notice_days", "territory", "exclusive",
+              "exit_clause", "data_return_clause"]  # fmt: skip
+    return {
+        **{name: getattr(version, name) for name in fields},
+        "id": version.public_id,
+        "template": version.template.name,
+        "number": version.number,
+        "published_at": version.published_at,
+    }
+
+
+def agreement_out(agreement) -> dict:
+    return {
+        "id": agreement.public_id,
+        "partner_id": agreement.partner.public_id,
+        "partner": agreement.partner.organization.name,
+        "template": agreement.version.template.name,
+        "version": agreement.version.number,
+        "version_id": agreement.version.public_id,
+        "status": agreement.status,
+        "start_date": agreement.start_date,
+        "end_date": agreement.end_date,
+        "notice_date": agreement.notice_date,
+        "accepted_by": agreement.accepted_by.email if agreement.accepted_by else None,
+        "accepted_at": agreement.accepted_at,
+        "accepted_from": agreement.accepted_from,
+        "decline_reason": agreement.decline_reason,
+    }
+
+
+def _agreement_rows(request):
+    return restrict(
+        Agreement.objects.select_related(
+            "version__template", "partner__organization", "accepted_by"
+        ),
+        request.auth,
+    )
+
+
+@router.get("/agreements", response={200: Page[AgreementOut], **ERRORS}, tags=["agreements"])
+@access_rule("partners.agreement:view")
+def agreement_list(request):
+    """Agreements you can see (a partner: its own). Filters: status, template; q; sort."""
+    rows = list_apply(_agreement_rows(request), request.GET, lists.AGREEMENTS).queryset
+    return paginate(request, rows, agreement_out)
+
+
+@router.get(
+    "/agreements/{agreement_id}", response={200: AgreementOut, **ERRORS}, tags=["agreements"]
+)
+@access_rule("partners.agreement:view")
+def agreement_detail(request, agreement_id: UUID):
+    return agreement_out(
+        get_visible(_agreement_rows(request), request.auth, public_id=agreement_id)
+    )
+
+
+@router.post("/agreements", response={201: AgreementOut, **ERRORS}, tags=["agreements"])
+@access_rule("partners.agreement:add")
+def agreement_issue(request, payload: AgreementIssueIn):
+    """Issue the newest version of a template to a partner."""
+    actor = request.auth
+    partner = selectors.partner_get(actor=actor, public_id=payload.partner_id)
+    version = get_visible(
+        AgreementVersion.objects.select_related("template"), actor, public_id=payload.version_id
+    )
+    agreement = agreement_services.agreement_issue(
+        actor=actor, partner=partner, version=version, start_date=payload.start_date
+    )
+    return Status(201, agreement_out(agreement))
+
+
+@router.post(
+    "/agreements/{agreement_id}/decision",
+    response={200: AgreementOut, **ERRORS},
+    tags=["agreements"],
+)
+@access_rule("partners.agreement:change")
+def agreement_decide(request, agreement_id: UUID, payload: AgreementDecisionIn):
+    """The partner admin accepts (naming the version read) or declines (with a reason)."""
+    agreement = get_visible(_agreement_rows(request), request.auth, public_id=agreement_id)
+    if payload.decision == "accept":
+        agreement_services.agreement_accept(
+            actor=request.auth, agreement=agreement, address=request.META.get("REMOTE_ADDR"),
+            version_number=payload.version,
+        )  # fmt: skip
+    elif payload.decision == "decline":
+        agreement_services.agreement_decline(
+            actor=request.auth, agreement=agreement, reason=payload.reason
+        )
+    else:
+        raise ValidationError({"decision": "accept or decline"})
+    return agreement_out(
+        get_visible(_agreement_rows(request), request.auth, public_id=agreement_id)
+    )
+
+
+@router.get("/agreement-templates", response={200: list[dict], **ERRORS}, tags=["agreements"])
+@access_rule("partners.agreementtemplate:view")
+def template_list(request):
+    templates = AgreementTemplate.objects.prefetch_related("versions__template")
+    return [
+        {"id": str(t.public_id), "name": t.name, "description": t.description,
+         "versions": [version_out(v) for v in t.versions.all()]}
+        for t in templates
+    ]  # fmt: skip
+
+
+@router.post("/agreement-templates", response={201: dict, **ERRORS}, tags=["agreements"])
+@access_rule("partners.agreementtemplate:add")
+def template_create(request, payload: TemplateIn):
+    template = agreement_services.template_create(actor=request.auth, **payload.dict())
+    return Status(201, {"id": str(template.public_id), "name": template.name})
+
+
+@router.post(
+    "/agreement-templates/{template_id}/versions",
+    response={201: VersionOut, **ERRORS},
+    tags=["agreements"],
+)
+@access_rule("partners.agreementversion:add")
+def version_publish(request, template_id: UUID, payload: VersionIn):
+    """Publish the next version of a template's terms (published versions never change)."""
+    template = get_visible(AgreementTemplate.objects.all(), request.auth, public_id=template_id)
+    version = agreement_services.version_publish(
+        actor=request.auth, template=template, **payload.dict()
+    )
+    return Status(201, version_out(version))
+
+
+@router.post("/agreement-review", response={202: dict, **ERRORS}, tags=["agreements"])
+@access_rule("partners.agreement:add")
+def agreements_review(request):
+    """Queue the review now: reminders before notice dates, renewals, ends of fixed terms."""
+    if not request.auth.is_orchestrator:
+        raise PermissionDenied("The orchestrator runs the agreement review.")
+    result = agreements_review_run.enqueue(request.auth.workspace.pk)
+    return Status(202, {"task_id": str(result.id)})

@@ -5,7 +5,7 @@ import django_filters
 from ecosys.core.listing import Column, ListSpec
 from ecosys.core.widgets import FastSelect
 
-from .models import Partner, PartnerState
+from .models import Agreement, AgreementStatus, Partner, PartnerState
 
 
 class PartnerFilter(django_filters.FilterSet):
@@ -58,4 +58,64 @@ PARTNERS = ListSpec(
     default_sort="-fit_score",
     export_name="partners",
     related=("organization", "owner"),
+)
+
+
+class AgreementFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(
+        choices=AgreementStatus.choices, empty_label="Any", widget=FastSelect
+    )
+    template = django_filters.CharFilter(
+        field_name="version__template__name", lookup_expr="iexact", label="Template"
+    )
+
+    class Meta:
+        model = Agreement
+        fields = ["status", "template"]
+
+
+AGREEMENTS = ListSpec(
+    filterset=AgreementFilter,
+    search_fields=("partner__organization__name", "version__template__name"),
+    columns=(
+        Column("id", "ID", lambda a: a.public_id),
+        Column(
+            "partner",
+            "Partner",
+            lambda a: a.partner.organization.name,
+            sort="partner__organization__name",
+            link=True,
+        ),
+        Column(
+            "agreement",
+            "Agreement",
+            lambda a: f"{a.version.template.name} v{a.version.number}",
+            sort="version__template__name",
+        ),
+        Column(
+            "status",
+            "Status",
+            lambda a: a.status,
+            sort="status",
+            display=lambda a: a.get_status_display(),
+        ),
+        Column("start_date", "Start", lambda a: a.start_date, sort="start_date"),
+        Column("end_date", "End", lambda a: a.end_date, sort="end_date"),
+        Column("notice_date", "Notice by", lambda a: a.notice_date),
+        Column(
+            "renewal",
+            "Renewal",
+            lambda a: a.version.renewal,
+            display=lambda a: a.version.get_renewal_display(),
+        ),
+        Column(
+            "accepted_at",
+            "Accepted",
+            lambda a: a.accepted_at,
+            display=lambda a: a.accepted_at.date() if a.accepted_at else "",
+        ),
+    ),
+    default_sort="end_date",
+    export_name="agreements",
+    related=("partner__organization", "version__template"),
 )

@@ -236,3 +236,112 @@ class ApplicationDecision(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.step_name}: {self.decision}"
+
+
+class Renewal(models.TextChoices):
+    FIXED = "fixed", "Fixed term (ends unless renewed)"
+    AUTO = "auto", "Renews automatically"
+
+
+class AgreementTemplate(TenantModel):
+    """A kind of partner agreement (e.g. reseller agreement); its terms live in versions."""
+
+    name = models.CharField(max_length=150)
+    description = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Access:
+        owner_paths: tuple[str, ...] = ()
+        external_actions = frozenset()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "name"], name="agreement_template_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AgreementVersion(TenantModel):
+    """One published, unchangeable version of a template's terms."""
+
+    template = models.ForeignKey(
+        AgreementTemplate, on_delete=models.CASCADE, related_name="versions"
+    )
+    number = models.PositiveIntegerField()
+    terms = models.TextField()
+    term_months = models.PositiveSmallIntegerField(
+        default=12, validators=[MinValueValidator(1), MaxValueValidator(120)]
+    )
+    renewal = models.CharField(max_length=10, choices=Renewal.choices, default=Renewal.FIXED)
+    notice_days = models.PositiveSmallIntegerField(
+        default=60, validators=[MinValueValidator(0), MaxValueValidator(365)]
+    )
+    territory = models.CharField(max_length=300, blank=True)
+    exclusive = models.BooleanField(default=False)
+    exit_clause = models.TextField()
+    data_return_clause = models.TextField()
+    published_at = models.DateTimeField(auto_now_add=True)
+
+    class Access:
+        owner_paths: tuple[str, ...] = ()
+        external_actions = frozenset({"view"})
+
+    class Meta:
+        ordering = ["template", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["template", "number"], name="agreement_version_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template} v{self.number}"
+
+
+class AgreementStatus(models.TextChoices):
+    ISSUED = "issued", "Waiting for acceptance"
+    ACCEPTED = "accepted", "In force"
+    DECLINED = "declined", "Declined"
+    ENDED = "ended", "Ended"
+
+
+class Agreement(TenantModel):
+    """A version of terms issued to one partner, accepted (or declined) by its admin."""
+
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="agreements")
+    version = models.ForeignKey(AgreementVersion, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(
+        max_length=10, choices=AgreementStatus.choices, default=AgreementStatus.ISSUED
+    )
+    start_date = models.DateField()
+    end_date = models.DateField()
+    issued_by = models.ForeignKey(
+        "core.User", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    issued_at = models.DateTimeField(auto_now_add=True)
+    accepted_by = models.ForeignKey(
+        "core.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_from = models.GenericIPAddressField(null=True, blank=True)
+    decline_reason = models.CharField(max_length=500, blank=True)
+    reminder_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Access:
+        owner_paths = ("partner__organization",)
+        external_actions = frozenset({"view", "change"})
+
+    class Meta:
+        ordering = ["-issued_at", "-id"]
+        indexes = [models.Index(fields=["workspace", "status", "end_date"])]
+
+    def __str__(self) -> str:
+        return f"{self.version} with {self.partner.organization}"
+
+    @property
+    def notice_date(self):
+        """The last day to give notice before the end date."""
+        import datetime as dt
+
+        return self.end_date - dt.timedelta(days=self.version.notice_days)

@@ -128,3 +128,55 @@ class DecisionIn(Schema):
 class ApprovalStepIO(Schema):
     name: str
     approvers: list[str] = Field(description="E-mails of orchestrator admins or staff.")
+
+
+class TemplateIn(Schema):
+    name: str = Field(max_length=150)
+    description: str = ""
+
+
+class VersionIn(Schema):
+    terms: str
+    term_months: int = 12
+    renewal: str = "fixed"
+    notice_days: int = 60
+    territory: str = ""
+    exclusive: bool = False
+    exit_clause: str
+    data_return_clause: str
+
+
+class VersionOut(VersionIn):
+    id: UUID
+    template: str
+    number: int
+    published_at: dt.datetime
+
+
+class AgreementOut(Schema):
+    id: UUID
+    partner_id: UUID
+    partner: str
+    template: str
+    version: int
+    version_id: UUID
+    status: str
+    start_date: dt.date
+    end_date: dt.date
+    notice_date: dt.date
+    accepted_by: str | None
+    accepted_at: dt.datetime | None
+    accepted_from: str | None
+    decline_reason: str
+
+
+class AgreementIssueIn(Schema):
+    partner_id: UUID
+    version_id: UUID
+    start_date: dt.date
+
+
+class AgreementDecisionIn(Schema):
+    decision: str = Field(description="accept or decline")
+    version: int = Field(0, description="The version number you read (accept).")
+    reason: str = Field("", description="Why you decline.")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_applications
+from . import views, views_agreements, views_applications
 
 app_name = "partners"
 
@@ -26,6 +26,29 @@ urlpatterns = [
         name="application-decide",
     ),
     path("partners/approval-steps/", views_applications.approval_steps, name="approval-steps"),
+    path("partners/agreements/", views_agreements.agreement_list, name="agreement-list"),
+    path("partners/agreements/new/", views_agreements.agreement_issue, name="agreement-issue"),
+    path(
+        "partners/agreements/review/",
+        views_agreements.agreements_review_now,
+        name="agreements-review",
+    ),
+    path(
+        "partners/agreements/<uuid:public_id>/",
+        views_agreements.agreement_detail,
+        name="agreement-detail",
+    ),
+    path(
+        "partners/agreements/<uuid:public_id>/decide/",
+        views_agreements.agreement_decide,
+        name="agreement-decide",
+    ),
+    path("partners/agreement-templates/", views_agreements.template_list, name="template-list"),
+    path(
+        "partners/agreement-templates/<uuid:public_id>/publish/",
+        views_agreements.version_publish,
+        name="version-publish",
+    ),
     path("partner-profiles/", views.profile_list, name="profile-list"),
     path("partner-profiles/new/", views.profile_create, name="profile-create"),
     path("partner-profiles/<uuid:public_id>/edit/", views.profile_update, name="profile-update"),

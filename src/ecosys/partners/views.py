@@ -71,6 +71,7 @@ def partner_detail(request, public_id):
         "can_change": can_change,
         "transition_form": TransitionForm(allowed=allowed) if can_change and allowed else None,
         "show_fit": actor.is_orchestrator,
+        "agreements": partner.agreements.select_related("version__template"),
     }
     return render(request, "partners/partner_detail.html", context)
 
