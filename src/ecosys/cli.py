@@ -227,11 +227,12 @@ def _daily_schedule() -> None:
     """Queue the daily jobs now and every 24 hours (idempotent, so a restart is harmless)."""
     import threading
 
-    from ecosys.partners.tasks import agreements_review_run
+    from ecosys.partners.tasks import agreements_review_run, tiers_evaluate_run
 
     def loop() -> None:
         while True:
             agreements_review_run.enqueue()
+            tiers_evaluate_run.enqueue()
             stop.wait(24 * 3600)
 
     stop = threading.Event()

@@ -20,7 +20,13 @@ from ecosys.core.services import grant_share
 from ecosys.ecosystem.models import Organization, Person, PersonRole, Relationship
 from ecosys.partners import agreements
 from ecosys.partners.applications import FORM_SALT
-from ecosys.partners.models import Application, IdealPartnerProfile, Partner
+from ecosys.partners.models import (
+    Application,
+    IdealPartnerProfile,
+    Partner,
+    Program,
+    TierProposal,
+)
 
 from .test_access_rules import api_operations
 
@@ -68,6 +74,14 @@ def objects(workspace, partner_a, partner_b, members, actors):
     spare = agreements.version_publish(
         actor=staff, template=agreements.template_create(actor=staff, name="Spare"), **clauses
     )
+    program = Program.objects.get(name="Reseller programme")
+    proposal = {
+        org: TierProposal.objects.create(
+            workspace=workspace, partner=Partner.objects.get(organization=org),
+            proposed_tier=program.tiers.first(), figures={},
+        )
+        for org in (partner_a, partner_b)
+    }  # fmt: skip
     agreement = {
         org: agreements.agreement_issue(
             actor=staff, partner=Partner.objects.get(organization=org), version=version,
@@ -96,6 +110,8 @@ def objects(workspace, partner_a, partner_b, members, actors):
             "agreement": agreement[org].public_id,
             "template": template.public_id,
             "spare_version": spare.public_id,
+            "program": program.public_id,
+            "proposal": proposal[org].public_id,
         }
         for label, org in (("A", partner_a), ("B", partner_b))
     }
@@ -165,6 +181,10 @@ def _payload(name: str, ids: dict, other: dict):
         },
         "agreement_decide": {"decision": "decline", "reason": "matrix"},
         "template_create": {"name": "Matrix template"},
+        "program_create": {"name": "Matrix programme", "tiers": [{"name": "T"}]},
+        "program_update": {"name": "Reseller programme", "tiers": [{"name": "T"}]},
+        "partner_enroll": {"program_id": str(ids["program"])},
+        "proposal_decide": {"decision": "approve"},
         "version_publish": {"terms": "t", "exit_clause": "e", "data_return_clause": "d"},
         "approval_steps_put": [{"name": "Matrix", "approvers": ["manager@helix.example"]}],
         "partner_update": {"next_step": "matrix"},
@@ -209,6 +229,8 @@ def _api_cases(objects):
                     .replace("{application_id}", str(ids["application"]))
                     .replace("{agreement_id}", str(ids["agreement"]))
                     .replace("{template_id}", str(ids["template"]))
+                    .replace("{program_id}", str(ids["program"]))
+                    .replace("{proposal_id}", str(ids["proposal"]))
                     .replace("{slug}", "helix")
                 )
                 if name == "share_list":
@@ -232,6 +254,7 @@ def _page_cases(objects):
             "/partners/applications/{application}/",
             "/partners/agreements/{agreement}/",
             "/partners/agreement-templates/{template}/publish/",
+            "/partners/programs/{program}/edit/",
         ):
             url = template.format(**ids)
             yield f"GET {template} [{owner}]", "GET", url, None
@@ -243,6 +266,7 @@ def _page_cases(objects):
         "/partner-profiles/", "/partner-profiles/new/",
         "/partners/applications/", "/partners/approval-steps/", "/apply/helix/",
         "/partners/agreements/", "/partners/agreements/new/", "/partners/agreement-templates/",
+        "/partners/programs/", "/partners/programs/new/", "/partners/tier-proposals/",
     ):  # fmt: skip
         yield f"GET {url}", "GET", url, None
 

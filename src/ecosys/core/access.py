@@ -103,6 +103,8 @@ def restrict(queryset: QuerySet, actor: Actor, action: str = VIEW) -> QuerySet:
     model = queryset.model
     if actor.is_orchestrator:
         return queryset if allows(actor, action, model) else queryset.none()
+    if action == VIEW and getattr(model.Access, "visible_to_all_members", False):
+        return queryset  # e.g. partner programmes: every member of the workspace may read them
     if action == VIEW:
         return queryset.filter(
             _owned(model, actor.organization_id) | _granted(model, actor, write=False)

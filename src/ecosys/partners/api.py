@@ -14,8 +14,18 @@ from ecosys.ecosystem.selectors import organization_get
 
 from . import agreements as agreement_services
 from . import applications, lists, selectors, services
+from . import tiers as tier_services
 from .applications import form_token
-from .models import Agreement, AgreementTemplate, AgreementVersion, Application, ApprovalStep
+from .models import (
+    Agreement,
+    AgreementTemplate,
+    AgreementVersion,
+    Application,
+    ApprovalStep,
+    Program,
+    Tier,
+    TierProposal,
+)
 from .schemas import (
     AgreementDecisionIn,
     AgreementIssueIn,
@@ -25,18 +35,23 @@ from .schemas import (
     ApplicationReceipt,
     ApprovalStepIO,
     DecisionIn,
+    EnrollIn,
     PartnerIn,
     PartnerOut,
     PartnerPatch,
     PartnerTransitionIn,
     ProfileIn,
     ProfileOut,
+    ProgramIn,
+    ProgramOut,
+    ProposalDecisionIn,
+    ProposalOut,
     TemplateIn,
     TimelineOut,
     VersionIn,
     VersionOut,
 )
-from .tasks import agreements_review_run
+from .tasks import agreements_review_run, tiers_evaluate_run
 
 router = Router(tags=["partners"])
 ERRORS = {401: Detail, 403: Detail, 404: Detail}
@@ -473,4 +488,131 @@ def agreements_review(request):
     if not request.auth.is_orchestrator:
         raise PermissionDenied("The orchestrator runs the agreement review.")
     result = agreements_review_run.enqueue(request.auth.workspace.pk)
+    return Status(202, {"task_id": str(result.id)})
+
+
+# -- programmes and tiers --------------------------------------------------------------------
+
+
+def program_out(program) -> dict:
+    return {
+        "id": program.public_id,
+        "name": program.name,
+        "description": program.description,
+        "tiers": [
+            {"name": t.name, "criteria": t.criteria, "benefits": t.benefits}
+            for t in program.tiers.all()
+        ],
+    }
+
+
+def proposal_out(proposal) -> dict:
+    return {
+        "id": proposal.public_id,
+        "partner_id": proposal.partner.public_id,
+        "partner": proposal.partner.organization.name,
+        "program": proposal.proposed_tier.program.name,
+        "current_tier": proposal.current_tier.name if proposal.current_tier else None,
+        "proposed_tier": proposal.proposed_tier.name,
+        "figures": proposal.figures,
+        "status": proposal.status,
+        "decided_tier": proposal.decided_tier.name if proposal.decided_tier else None,
+        "reason": proposal.reason,
+        "created_at": proposal.created_at,
+    }
+
+
+@router.get("/programs", response={200: list[ProgramOut], **ERRORS}, tags=["programmes"])
+@access_rule("partners.program:view")
+def program_list(request):
+    return [
+        program_out(p) for p in restrict(Program.objects.prefetch_related("tiers"), request.auth)
+    ]
+
+
+@router.post("/programs", response={201: ProgramOut, **ERRORS}, tags=["programmes"])
+@access_rule("partners.program:add")
+def program_create(request, payload: ProgramIn):
+    """A programme with ranked tiers (entry level first): criteria over metrics, benefits."""
+    program = tier_services.program_save(actor=request.auth, **payload.dict())
+    return Status(201, program_out(program))
+
+
+@router.put("/programs/{program_id}", response={200: ProgramOut, **ERRORS}, tags=["programmes"])
+@access_rule("partners.program:change")
+def program_update(request, program_id: UUID, payload: ProgramIn):
+    program = get_visible(Program.objects.all(), request.auth, action=CHANGE, public_id=program_id)
+    return program_out(
+        tier_services.program_save(actor=request.auth, program=program, **payload.dict())
+    )
+
+
+@router.put(
+    "/partners/{partner_id}/program", response={200: PartnerOut, **ERRORS}, tags=["programmes"]
+)
+@access_rule("partners.partner:change")
+def partner_enroll(request, partner_id: UUID, payload: EnrollIn):
+    """Enrol a partner in a programme (null: none); the evaluation then proposes its tier."""
+    partner = selectors.partner_get(actor=request.auth, public_id=partner_id, action=CHANGE)
+    program = (
+        get_visible(Program.objects.all(), request.auth, public_id=payload.program_id)
+        if payload.program_id
+        else None
+    )
+    tier_services.partner_enroll(actor=request.auth, partner=partner, program=program)
+    return partner_out(partner, orchestrator=True)
+
+
+@router.get("/tier-proposals", response={200: Page[ProposalOut], **ERRORS}, tags=["programmes"])
+@access_rule("partners.tierproposal:view")
+def proposal_list(request, status: str | None = None):
+    rows = restrict(
+        TierProposal.objects.select_related(
+            "partner__organization", "current_tier", "proposed_tier__program", "decided_tier"
+        ),
+        request.auth,
+    )
+    if status:
+        rows = rows.filter(status=status)
+    return paginate(request, rows, proposal_out)
+
+
+@router.post(
+    "/tier-proposals/{proposal_id}/decision",
+    response={200: ProposalOut, **ERRORS},
+    tags=["programmes"],
+)
+@access_rule("partners.tierproposal:change")
+def proposal_decide(request, proposal_id: UUID, payload: ProposalDecisionIn):
+    """Approve the proposed tier, override it (tier_rank + reason) or dismiss it (reason)."""
+    proposal = get_visible(
+        TierProposal.objects.select_related(
+            "partner__organization", "current_tier", "proposed_tier__program", "decided_tier"
+        ),
+        request.auth,
+        public_id=proposal_id,
+    )
+    tier = None
+    if payload.tier_rank is not None:
+        tier = Tier.objects.filter(
+            program_id=proposal.proposed_tier.program_id, rank=payload.tier_rank
+        ).first()
+    tier_services.proposal_decide(
+        actor=request.auth,
+        proposal=proposal,
+        decision=payload.decision,
+        tier=tier,
+        reason=payload.reason,
+    )
+    proposal.refresh_from_db()
+    return proposal_out(proposal)
+
+
+@router.post("/tier-evaluation", response={202: dict, **ERRORS}, tags=["programmes"])
+@access_rule("partners.tierproposal:change")
+def tier_evaluation(request):
+    """Queue the tier evaluation now (it also runs daily in the worker)."""
+    if not request.auth.is_orchestrator:
+        raise PermissionDenied("The orchestrator runs the tier evaluation.")
+    result = tiers_evaluate_run.enqueue(request.auth.workspace.pk)
     return Status(202, {"task_id": str(result.id)})

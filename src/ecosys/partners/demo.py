@@ -16,6 +16,8 @@ from .models import (
     PartnerState,
     PartnerStateChange,
     ProfileCriterion,
+    Program,
+    Tier,
 )
 
 # The path a partner took to reach each state, for its timeline.
@@ -102,6 +104,10 @@ def populate_partners(workspace, rng: random.Random, by_role: dict, partner_orgs
             for index, step in enumerate(path):
                 steps.append((partner, path[index - 1] if index else "", step))
     Partner.objects.bulk_create(partners, batch_size=2000)
+    for partner in partners:  # partners joined before they reached their current state
+        partner.created_at = partner.state_changed_at - dt.timedelta(days=rng.randint(30, 900))
+    Partner.objects.bulk_update(partners, ["created_at"], batch_size=2000)
+    populate_programme(workspace, partners)
     PartnerStateChange.objects.bulk_create(
         (
             PartnerStateChange(
@@ -112,3 +118,61 @@ def populate_partners(workspace, rng: random.Random, by_role: dict, partner_orgs
         ),
         batch_size=5000,
     )  # fmt: skip
+
+
+def populate_programme(workspace, partners: list) -> None:
+    """A reseller programme with three tiers; active partners enrolled, most already placed."""
+    from .tiers import tiers_evaluate
+
+    program = Program.objects.create(
+        workspace=workspace,
+        name="Reseller programme",
+        description="For distributors, dealers and integrators who resell Helix components.",
+    )
+    tiers = [
+        Tier(
+            workspace=workspace,
+            program=program,
+            rank=1,
+            name="Registered",
+            criteria={},
+            benefits={"discount_percent": "5", "support_level": "standard", "logo_use": True},
+        ),
+        Tier(
+            workspace=workspace,
+            program=program,
+            rank=2,
+            name="Silver",
+            criteria={"tenure_days": "180", "people": "2"},
+            benefits={
+                "discount_percent": "10",
+                "deal_protection_days": "90",
+                "support_level": "priority",
+                "logo_use": True,
+                "lead_access": True,
+            },
+        ),
+        Tier(
+            workspace=workspace,
+            program=program,
+            rank=3,
+            name="Gold",
+            criteria={"tenure_days": "365", "people": "4", "fit_score": "70"},
+            benefits={
+                "discount_percent": "15",
+                "deal_protection_days": "180",
+                "mdf_eligible": True,
+                "mdf_amount": "20000",
+                "support_level": "premium",
+                "logo_use": True,
+                "lead_access": True,
+            },
+        ),
+    ]
+    Tier.objects.bulk_create(tiers)
+    enrolled = [p for p in partners if p.state in ("active", "at_risk", "onboarding")]
+    for index, partner in enumerate(enrolled):
+        partner.program = program
+        partner.tier = tiers[0] if index % 3 else None  # a third still waits for its first tier
+    Partner.objects.bulk_update(enrolled, ["program", "tier"], batch_size=2000)
+    tiers_evaluate(workspace=workspace)

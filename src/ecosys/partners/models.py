@@ -110,6 +110,16 @@ class Partner(TenantModel):
     )
     fit_score = models.PositiveSmallIntegerField(null=True, blank=True)
     fit_explanation = models.JSONField(default=list, blank=True)
+    program = models.ForeignKey(
+        "partners.Program",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="partners",
+    )
+    tier = models.ForeignKey(
+        "partners.Tier", on_delete=models.SET_NULL, null=True, blank=True, related_name="partners"
+    )
     state_changed_at = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -345,3 +355,83 @@ class Agreement(TenantModel):
         import datetime as dt
 
         return self.end_date - dt.timedelta(days=self.version.notice_days)
+
+
+class Program(TenantModel):
+    """A partner programme (e.g. reseller, integrator, referral) with ranked tiers."""
+
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+
+    class Access:
+        owner_paths: tuple[str, ...] = ()
+        external_actions = frozenset({"view"})
+        visible_to_all_members = True  # partners read the programmes, tiers and benefits
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["workspace", "name"], name="program_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Tier(TenantModel):
+    """A level of a programme; rank 1 is the entry level, higher ranks are better."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="tiers")
+    rank = models.PositiveSmallIntegerField()
+    name = models.CharField(max_length=60)
+    # {metric: minimum}: a partner qualifies when every metric reaches its minimum.
+    criteria = models.JSONField(default=dict, blank=True)
+    # {benefit key: value}: what a partner at this tier is entitled to.
+    benefits = models.JSONField(default=dict, blank=True)
+
+    class Access:
+        owner_paths: tuple[str, ...] = ()
+        external_actions = frozenset({"view"})
+
+    class Meta:
+        ordering = ["program", "rank"]
+        constraints = [models.UniqueConstraint(fields=["program", "rank"], name="tier_rank")]
+
+    def __str__(self) -> str:
+        return f"{self.program} · {self.name}"
+
+
+class TierProposalStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for a decision"
+    APPROVED = "approved", "Approved"
+    OVERRIDDEN = "overridden", "Overridden"
+    DISMISSED = "dismissed", "Dismissed"
+
+
+class TierProposal(TenantModel):
+    """An evaluation's proposal to move a partner to another tier, with the figures behind it."""
+
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="tier_proposals")
+    current_tier = models.ForeignKey(Tier, on_delete=models.SET_NULL, null=True, related_name="+")
+    proposed_tier = models.ForeignKey(Tier, on_delete=models.CASCADE, related_name="+")
+    figures = models.JSONField(default=dict)
+    status = models.CharField(
+        max_length=12, choices=TierProposalStatus.choices, default=TierProposalStatus.PENDING
+    )
+    decided_tier = models.ForeignKey(
+        Tier, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        "core.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Access:
+        owner_paths: tuple[str, ...] = ()
+        external_actions = frozenset()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.partner.organization}: {self.current_tier or '—'} → {self.proposed_tier}"

@@ -180,3 +180,52 @@ class AgreementDecisionIn(Schema):
     decision: str = Field(description="accept or decline")
     version: int = Field(0, description="The version number you read (accept).")
     reason: str = Field("", description="Why you decline.")
+
+
+class TierIO(Schema):
+    name: str
+    criteria: dict[str, str | int | float] = Field(
+        default_factory=dict, description="metric: minimum"
+    )
+    benefits: dict[str, str | int | float | bool] = Field(
+        default_factory=dict, description="benefit: value"
+    )
+
+
+class ProgramIn(Schema):
+    name: str = Field(max_length=120)
+    description: str = ""
+    tiers: list[TierIO]
+
+
+class ProgramOut(Schema):
+    id: UUID
+    name: str
+    description: str
+    tiers: list[TierIO]
+
+
+class EnrollIn(Schema):
+    program_id: UUID | None
+
+
+class ProposalOut(Schema):
+    id: UUID
+    partner_id: UUID
+    partner: str
+    program: str
+    current_tier: str | None
+    proposed_tier: str
+    figures: dict[str, str]
+    status: str
+    decided_tier: str | None
+    reason: str
+    created_at: dt.datetime
+
+
+class ProposalDecisionIn(Schema):
+    decision: str = Field(
+        description="approve, override (with tier_rank and reason) or dismiss (with reason)"
+    )
+    tier_rank: int | None = None
+    reason: str = ""

@@ -15,7 +15,7 @@ def partner_list(*, actor: Actor, action: str = VIEW) -> QuerySet[Partner]:
 
 def partner_get(*, actor: Actor, public_id, action: str = VIEW) -> Partner:
     return get_visible(
-        Partner.objects.select_related("organization", "owner", "fit_profile"),
+        Partner.objects.select_related("organization", "owner", "fit_profile", "program", "tier"),
         actor,
         action=action,
         public_id=public_id,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_agreements, views_applications
+from . import views, views_agreements, views_applications, views_tiers
 
 app_name = "partners"
 
@@ -49,6 +49,17 @@ urlpatterns = [
         views_agreements.version_publish,
         name="version-publish",
     ),
+    path("partners/programs/", views_tiers.program_list, name="program-list"),
+    path("partners/programs/new/", views_tiers.program_edit, name="program-create"),
+    path("partners/programs/<uuid:public_id>/edit/", views_tiers.program_edit, name="program-edit"),
+    path("partners/tier-proposals/", views_tiers.proposal_list, name="proposal-list"),
+    path("partners/tier-proposals/evaluate/", views_tiers.evaluate_now, name="tiers-evaluate"),
+    path(
+        "partners/tier-proposals/<uuid:public_id>/decide/",
+        views_tiers.proposal_decide,
+        name="proposal-decide",
+    ),
+    path("partners/<uuid:public_id>/enroll/", views_tiers.partner_enroll, name="partner-enroll"),
     path("partner-profiles/", views.profile_list, name="profile-list"),
     path("partner-profiles/new/", views.profile_create, name="profile-create"),
     path("partner-profiles/<uuid:public_id>/edit/", views.profile_update, name="profile-update"),

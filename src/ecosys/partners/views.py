@@ -15,7 +15,8 @@ from ecosys.ecosystem.selectors import organization_list
 
 from . import lists, selectors, services
 from .forms import CriterionFormSet, PartnerForm, ProfileForm, TransitionForm
-from .models import PARTNER_TRANSITIONS, IdealPartnerProfile, Partner
+from .models import PARTNER_TRANSITIONS, IdealPartnerProfile, Partner, Program
+from .tiers import BENEFITS, next_tier_gap
 
 
 def _detail_url():
@@ -72,6 +73,13 @@ def partner_detail(request, public_id):
         "transition_form": TransitionForm(allowed=allowed) if can_change and allowed else None,
         "show_fit": actor.is_orchestrator,
         "agreements": partner.agreements.select_related("version__template"),
+        "programs": Program.objects.all() if actor.is_orchestrator else [],
+        "gap": next_tier_gap(partner),
+        "benefits": [
+            (BENEFITS[key].label, value)
+            for key, value in (partner.tier.benefits.items() if partner.tier else [])
+            if key in BENEFITS
+        ],
     }
     return render(request, "partners/partner_detail.html", context)
 
