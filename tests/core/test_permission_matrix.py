@@ -18,7 +18,7 @@ from django.utils import timezone
 from ecosys.core.models import ApiToken
 from ecosys.core.services import grant_share
 from ecosys.ecosystem.models import Organization, Person, PersonRole, Relationship
-from ecosys.partners import agreements
+from ecosys.partners import agreements, continuity
 from ecosys.partners.applications import FORM_SALT
 from ecosys.partners.models import (
     Application,
@@ -82,6 +82,13 @@ def objects(workspace, partner_a, partner_b, members, actors):
         )
         for org in (partner_a, partner_b)
     }  # fmt: skip
+    plan = {
+        org: continuity.plan_open(
+            actor=staff, partner=Partner.objects.get(organization=org),
+            effective_date=datetime.date(2027, 6, 30), reason="matrix",
+        )
+        for org in (partner_a, partner_b)
+    }  # fmt: skip
     agreement = {
         org: agreements.agreement_issue(
             actor=staff, partner=Partner.objects.get(organization=org), version=version,
@@ -111,6 +118,8 @@ def objects(workspace, partner_a, partner_b, members, actors):
             "template": template.public_id,
             "spare_version": spare.public_id,
             "program": program.public_id,
+            "plan": plan[org].public_id,
+            "item": plan[org].items.filter(kind="access").first().public_id,
             "proposal": proposal[org].public_id,
         }
         for label, org in (("A", partner_a), ("B", partner_b))
@@ -185,6 +194,8 @@ def _payload(name: str, ids: dict, other: dict):
         "program_update": {"name": "Reseller programme", "tiers": [{"name": "T"}]},
         "partner_enroll": {"program_id": str(ids["program"])},
         "proposal_decide": {"decision": "approve"},
+        "plan_open": {"effective_date": "2027-06-30", "reason": "matrix"},
+        "item_resolve": {"resolution": "closed", "note": "matrix"},
         "version_publish": {"terms": "t", "exit_clause": "e", "data_return_clause": "d"},
         "approval_steps_put": [{"name": "Matrix", "approvers": ["manager@helix.example"]}],
         "partner_update": {"next_step": "matrix"},
@@ -231,6 +242,8 @@ def _api_cases(objects):
                     .replace("{template_id}", str(ids["template"]))
                     .replace("{program_id}", str(ids["program"]))
                     .replace("{proposal_id}", str(ids["proposal"]))
+                    .replace("{plan_id}", str(ids["plan"]))
+                    .replace("{item_id}", str(ids["item"]))
                     .replace("{slug}", "helix")
                 )
                 if name == "share_list":
@@ -255,6 +268,8 @@ def _page_cases(objects):
             "/partners/agreements/{agreement}/",
             "/partners/agreement-templates/{template}/publish/",
             "/partners/programs/{program}/edit/",
+            "/partners/continuity/{plan}/",
+            "/partners/{partner}/retire/",
         ):
             url = template.format(**ids)
             yield f"GET {template} [{owner}]", "GET", url, None

@@ -69,17 +69,20 @@ def test_state_machine_allows_only_listed_transitions(actors, partner_a):
         actor=actor, partner=partner, to_state="at_risk", reason="Orders fell"
     )
     services.partner_transition(actor=actor, partner=partner, to_state="active")
-    services.partner_transition(
-        actor=actor, partner=partner, to_state="retired", reason="Sold the business"
+    with pytest.raises(ValidationError, match="continuity plan"):  # it still holds customers
+        services.partner_transition(actor=actor, partner=partner, to_state="retired", reason="Sold")
+    steps = [(step.from_state, step.to_state, step.reason) for step in partner.timeline.all()][-2:]
+    assert steps == [("active", "at_risk", "Orders fell"), ("at_risk", "active", "")]
+    empty = services.partner_create(
+        actor=actor,
+        organization=Organization.objects.filter(partner__isnull=True)
+        .exclude(pk=partner_a.workspace.orchestrator_id)
+        .filter(people__isnull=True, outgoing__isnull=True)
+        .first(),
     )
+    services.partner_transition(actor=actor, partner=empty, to_state="retired", reason="No fit")
     with pytest.raises(ValidationError):
-        services.partner_transition(actor=actor, partner=partner, to_state="active")
-    steps = [(step.from_state, step.to_state, step.reason) for step in partner.timeline.all()][-3:]
-    assert steps == [
-        ("active", "at_risk", "Orders fell"),
-        ("at_risk", "active", ""),
-        ("active", "retired", "Sold the business"),
-    ]
+        services.partner_transition(actor=actor, partner=empty, to_state="prospect")
 
 
 def test_partner_create_rules(actors, workspace, partner_a):

@@ -13,7 +13,7 @@ from ecosys.core.schemas import Detail, Page
 from ecosys.ecosystem.selectors import organization_get
 
 from . import agreements as agreement_services
-from . import applications, lists, selectors, services
+from . import applications, continuity, lists, selectors, services
 from . import tiers as tier_services
 from .applications import form_token
 from .models import (
@@ -22,6 +22,8 @@ from .models import (
     AgreementVersion,
     Application,
     ApprovalStep,
+    ContinuityItem,
+    ContinuityPlan,
     Program,
     Tier,
     TierProposal,
@@ -36,10 +38,13 @@ from .schemas import (
     ApprovalStepIO,
     DecisionIn,
     EnrollIn,
+    ItemResolutionIn,
     PartnerIn,
     PartnerOut,
     PartnerPatch,
     PartnerTransitionIn,
+    PlanIn,
+    PlanOut,
     ProfileIn,
     ProfileOut,
     ProgramIn,
@@ -616,3 +621,79 @@ def tier_evaluation(request):
         raise PermissionDenied("The orchestrator runs the tier evaluation.")
     result = tiers_evaluate_run.enqueue(request.auth.workspace.pk)
     return Status(202, {"task_id": str(result.id)})
+
+
+# -- retirement and continuity ---------------------------------------------------------------
+
+
+def plan_out(plan) -> dict:
+    return {
+        "id": plan.public_id,
+        "partner_id": plan.partner.public_id,
+        "effective_date": plan.effective_date,
+        "reason": plan.reason,
+        "status": plan.status,
+        "items": [
+            {"id": i.public_id, "kind": i.kind, "label": i.label, "resolution": i.resolution,
+             "successor": i.successor.name if i.successor else None, "note": i.note}
+            for i in plan.items.select_related("successor")
+        ],
+    }  # fmt: skip
+
+
+def _plan(request, plan_id):
+    return get_visible(
+        ContinuityPlan.objects.select_related("partner"), request.auth, public_id=plan_id
+    )
+
+
+@router.post(
+    "/partners/{partner_id}/continuity-plan", response={201: PlanOut, **ERRORS}, tags=["partners"]
+)
+@access_rule("partners.partner:change")
+def plan_open(request, partner_id: UUID, payload: PlanIn):
+    """Start retiring a partner: a plan listing its customers, agreements and sign-ins."""
+    partner = selectors.partner_get(actor=request.auth, public_id=partner_id, action=CHANGE)
+    plan = continuity.plan_open(actor=request.auth, partner=partner, **payload.dict())
+    return Status(201, plan_out(plan))
+
+
+@router.get("/continuity-plans/{plan_id}", response={200: PlanOut, **ERRORS}, tags=["partners"])
+@access_rule("partners.continuityplan:view")
+def plan_detail(request, plan_id: UUID):
+    return plan_out(_plan(request, plan_id))
+
+
+@router.post(
+    "/continuity-items/{item_id}/resolution", response={200: PlanOut, **ERRORS}, tags=["partners"]
+)
+@access_rule("partners.partner:change")
+def item_resolve(request, item_id: UUID, payload: ItemResolutionIn):
+    """Hand a customer relationship to a successor, or close an item with a reason."""
+    item = get_visible(
+        ContinuityItem.objects.select_related("plan"), request.auth, public_id=item_id
+    )
+    successor = (
+        organization_get(actor=request.auth, public_id=payload.successor_id)
+        if payload.successor_id
+        else None
+    )
+    continuity.item_resolve(
+        actor=request.auth,
+        item=item,
+        resolution=payload.resolution,
+        successor=successor,
+        note=payload.note,
+    )
+    return plan_out(item.plan)
+
+
+@router.post(
+    "/continuity-plans/{plan_id}/complete", response={200: PlanOut, **ERRORS}, tags=["partners"]
+)
+@access_rule("partners.partner:change")
+def plan_complete(request, plan_id: UUID):
+    """Complete the plan (every item decided): the partner retires and its access ends."""
+    plan = _plan(request, plan_id)
+    continuity.plan_complete(actor=request.auth, plan=plan)
+    return plan_out(_plan(request, plan_id))

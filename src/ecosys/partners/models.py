@@ -435,3 +435,68 @@ class TierProposal(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.partner.organization}: {self.current_tier or '—'} → {self.proposed_tier}"
+
+
+class ContinuityPlan(TenantModel):
+    """Retiring a partner: everything it holds, each item handed over or closed; nothing deleted."""
+
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="continuity_plans")
+    effective_date = models.DateField()
+    reason = models.CharField(max_length=500)
+    status = models.CharField(
+        max_length=10, choices=[("open", "Open"), ("completed", "Completed")], default="open"
+    )
+    created_by = models.ForeignKey(
+        "core.User", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Access:
+        owner_paths = ("partner__organization",)
+        external_actions = frozenset({"view"})
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Continuity plan for {self.partner.organization}"
+
+
+class ContinuityItem(TenantModel):
+    """One thing the retiring partner holds: a customer relationship, an agreement, a sign-in."""
+
+    plan = models.ForeignKey(ContinuityPlan, on_delete=models.CASCADE, related_name="items")
+    kind = models.CharField(
+        max_length=15,
+        choices=[
+            ("relationship", "Customer relationship"),
+            ("agreement", "Agreement"),
+            ("access", "Sign-in"),
+        ],
+    )
+    target_public_id = models.UUIDField()
+    label = models.CharField(max_length=300)
+    resolution = models.CharField(
+        max_length=10,
+        choices=[("pending", "To decide"), ("reassigned", "Handed over"), ("closed", "Closed")],
+        default="pending",
+    )
+    successor = models.ForeignKey(
+        "ecosystem.Organization", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    note = models.CharField(max_length=500, blank=True)
+    resolved_by = models.ForeignKey(
+        "core.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Access:
+        owner_paths = ("plan__partner__organization",)
+        external_actions = frozenset({"view"})
+
+    class Meta:
+        ordering = ["kind", "label", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.label}"

@@ -229,3 +229,32 @@ class ProposalDecisionIn(Schema):
     )
     tier_rank: int | None = None
     reason: str = ""
+
+
+class PlanIn(Schema):
+    effective_date: dt.date
+    reason: str
+
+
+class PlanItemOut(Schema):
+    id: UUID
+    kind: str
+    label: str
+    resolution: str
+    successor: str | None
+    note: str
+
+
+class PlanOut(Schema):
+    id: UUID
+    partner_id: UUID
+    effective_date: dt.date
+    reason: str
+    status: str
+    items: list[PlanItemOut]
+
+
+class ItemResolutionIn(Schema):
+    resolution: str = Field(description="reassigned (customer relationships) or closed")
+    successor_id: UUID | None = None
+    note: str = ""

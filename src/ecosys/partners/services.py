@@ -221,7 +221,7 @@ def partner_update(*, actor: Actor, partner: Partner, **fields: Any) -> Partner:
 
 @transaction.atomic
 def partner_transition(
-    *, actor: Actor, partner: Partner, to_state: str, reason: str = ""
+    *, actor: Actor, partner: Partner, to_state: str, reason: str = "", via_plan: bool = False
 ) -> Partner:
     """Move a partner along its lifecycle: only allowed transitions, each with who and why."""
     ensure(actor, CHANGE, partner)
@@ -232,6 +232,14 @@ def partner_transition(
         raise ValidationError(
             {"to_state": f"A partner that is {now} can become: {names or 'nothing (retired)'}."}
         )
+    if to_state == PartnerState.RETIRED and not via_plan:
+        from .continuity import holdings_count
+
+        held = holdings_count(partner)
+        if held:
+            raise ValidationError(
+                {"to_state": f"The partner holds {held} item(s): retire it with a continuity plan."}
+            )
     reason = (reason or "").strip()
     if to_state in REASON_REQUIRED and not reason:
         raise ValidationError(

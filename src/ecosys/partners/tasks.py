@@ -1,5 +1,6 @@
 """Background work of the partner programme."""
 
+from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 from django_tasks import task
 
@@ -20,7 +21,21 @@ def agreements_review_run(workspace_id: int | None = None) -> dict:
         with scope(workspace=workspace.pk):
             for key, value in agreements_review(workspace=workspace).items():
                 totals[key] = totals.get(key, 0) + value
+            totals["access_ended"] = totals.get("access_ended", 0) + continuity_access_due(
+                today=timezone.localdate()
+            )
     return totals
+
+
+def continuity_access_due(*, today) -> int:
+    """Retired partners' sign-ins end on their plan's effective date."""
+    from .continuity import access_end
+    from .models import ContinuityPlan
+
+    ended = 0
+    for plan in ContinuityPlan.objects.filter(status="completed", effective_date__lte=today):
+        ended += access_end(plan=plan)
+    return ended
 
 
 @task()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_agreements, views_applications, views_tiers
+from . import views, views_agreements, views_applications, views_continuity, views_tiers
 
 app_name = "partners"
 
@@ -60,6 +60,18 @@ urlpatterns = [
         name="proposal-decide",
     ),
     path("partners/<uuid:public_id>/enroll/", views_tiers.partner_enroll, name="partner-enroll"),
+    path("partners/<uuid:public_id>/retire/", views_continuity.plan_open, name="plan-open"),
+    path("partners/continuity/<uuid:public_id>/", views_continuity.plan_detail, name="plan-detail"),
+    path(
+        "partners/continuity/<uuid:public_id>/complete/",
+        views_continuity.plan_complete,
+        name="plan-complete",
+    ),
+    path(
+        "partners/continuity-items/<uuid:public_id>/resolve/",
+        views_continuity.item_resolve,
+        name="item-resolve",
+    ),
     path("partner-profiles/", views.profile_list, name="profile-list"),
     path("partner-profiles/new/", views.profile_create, name="profile-create"),
     path("partner-profiles/<uuid:public_id>/edit/", views.profile_update, name="profile-update"),

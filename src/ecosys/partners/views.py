@@ -65,7 +65,9 @@ def partner_detail(request, public_id):
     actor = request.actor
     partner = selectors.partner_get(actor=actor, public_id=public_id)
     can_change = can(actor, CHANGE, partner)
-    allowed = sorted(PARTNER_TRANSITIONS[partner.state])
+    plans = list(partner.continuity_plans.all())
+    # Retiring goes through the continuity plan, so the plain state change does not offer it.
+    allowed = sorted(PARTNER_TRANSITIONS[partner.state] - {"retired"})
     context = {
         "partner": partner,
         "timeline": selectors.partner_timeline(actor=actor, partner=partner),
@@ -73,6 +75,8 @@ def partner_detail(request, public_id):
         "transition_form": TransitionForm(allowed=allowed) if can_change and allowed else None,
         "show_fit": actor.is_orchestrator,
         "agreements": partner.agreements.select_related("version__template"),
+        "plans": plans,
+        "open_plan": any(plan.status == "open" for plan in plans),
         "programs": Program.objects.all() if actor.is_orchestrator else [],
         "gap": next_tier_gap(partner),
         "benefits": [
