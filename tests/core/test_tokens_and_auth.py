@@ -89,3 +89,50 @@ def test_login_with_email_and_password(members, workspace):
     )
     assert response.status_code == 302 and response.url == "/"
     assert client.get("/").status_code == 200
+
+
+def test_token_authentication_is_one_query_and_refuses_at_once(actors, members, workspace):
+    """The token, member, user, organisation and workspace come in one query with what requests
+    read of them; suspending the member or the user, revoking or expiring the token refuses
+    the very next authentication (nothing is cached between requests)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from ecosys.core.models import ApiToken, Membership, User
+    from ecosys.core.services import token_authenticate
+
+    actor = actors["orchestrator_staff"]
+    _, raw = token_create(actor=actor, name="t")
+    token_authenticate(raw)  # records last_used_at
+    with CaptureQueriesContext(connection) as queries:
+        token = token_authenticate(raw)
+        membership = token.membership
+        read = (
+            token.scope,
+            token.workspace.name,
+            token.workspace.orchestrator_id,
+            membership.role,
+            membership.is_active,
+            membership.organization_id,
+            membership.organization.public_id,
+            membership.organization.name,
+            membership.user.email,
+            membership.user.get_full_name(),
+        )
+    assert len(queries) == 1
+    assert read[0] == "read" and read[8] == "manager@helix.example"
+
+    membership = members["orchestrator_staff"]
+    Membership.objects.filter(pk=membership.pk).update(is_active=False)
+    assert token_authenticate(raw) is None
+    Membership.objects.filter(pk=membership.pk).update(is_active=True)
+    assert token_authenticate(raw) is not None
+    User.objects.filter(pk=membership.user_id).update(is_active=False)
+    assert token_authenticate(raw) is None
+    User.objects.filter(pk=membership.user_id).update(is_active=True)
+    tokens = ApiToken.objects.filter(prefix=raw[:10])
+    tokens.update(expires_at=timezone.now())
+    assert token_authenticate(raw) is None
+    tokens.update(expires_at=timezone.now() + dt.timedelta(days=1), revoked_at=timezone.now())
+    assert token_authenticate(raw) is None

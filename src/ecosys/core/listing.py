@@ -53,14 +53,36 @@ class ListSpec:
         object.__setattr__(self, "sort_keys", sorts | dict(self.extra_sorts))
 
 
-@dataclass
 class ListResult:
-    """A filtered, sorted queryset and the filter form that produced it."""
+    """A filtered, sorted queryset and the filter form that produced it.
 
-    queryset: QuerySet
-    filterset: django_filters.FilterSet
-    query: str
-    sort: str
+    The filter set is built only when a filter was asked for or when it is read (a page shows
+    its form): django-filter deep-copies every filter on construction, which an API list
+    without filters never needs.
+    """
+
+    def __init__(
+        self,
+        *,
+        queryset: QuerySet,
+        query: str,
+        sort: str,
+        filterset: django_filters.FilterSet | None = None,
+        make_filterset: Callable[[], django_filters.FilterSet] | None = None,
+    ):
+        if filterset is None and make_filterset is None:
+            raise TypeError("ListResult needs a filterset or a way to make one.")
+        self.queryset = queryset
+        self.query = query
+        self.sort = sort
+        self._filterset = filterset
+        self._make_filterset = make_filterset
+
+    @property
+    def filterset(self) -> django_filters.FilterSet:
+        if self._filterset is None:
+            self._filterset = self._make_filterset()
+        return self._filterset
 
     @property
     def errors(self) -> dict:
@@ -69,8 +91,9 @@ class ListResult:
 
 def list_apply(queryset: QuerySet, params, spec: ListSpec) -> ListResult:
     """Apply the search text (q), the spec's filters and the sort (sort=key or -key)."""
-    filterset = spec.filterset(params, queryset=queryset)
+    filterset = None
     if any(params.get(name) for name in spec.filterset.base_filters):
+        filterset = spec.filterset(params, queryset=queryset)
         rows = filterset.qs if filterset.is_valid() else queryset.none()
     else:
         rows = queryset  # no filter asked for: skip building and validating the filter form
@@ -91,7 +114,13 @@ def list_apply(queryset: QuerySet, params, spec: ListSpec) -> ListResult:
         rows = rows.select_related(*spec.related)
     if spec.prefetch:
         rows = rows.prefetch_related(*spec.prefetch)
-    return ListResult(queryset=rows, filterset=filterset, query=query, sort=sort)
+    return ListResult(
+        queryset=rows,
+        query=query,
+        sort=sort,
+        filterset=filterset,
+        make_filterset=lambda: spec.filterset(params, queryset=queryset),
+    )
 
 
 COUNT_CAP = 1_000

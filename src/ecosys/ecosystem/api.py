@@ -113,12 +113,52 @@ def _organization(actor, public_id: UUID, action: str = "view"):
 @access_rule("ecosystem.organization:view")
 def organization_list(request):
     """Organisations you can see. Filters: role, region, country, industry, size, tag; q; sort."""
-    return _list(
-        request,
-        lists.ORGANIZATIONS,
-        selectors.organization_list(actor=request.auth),
-        organization_out,
+    rows = list_apply(
+        selectors.organization_list(actor=request.auth), request.GET, lists.ORGANIZATIONS
+    ).queryset
+    page = paginate(request, rows.values(*ORGANIZATION_ROW), organization_row_out)
+    return organization_page_out(page)
+
+
+# The list reads the columns of OrganizationOut as plain values (no model instances) and hands
+# ninja an already-built Page, which it dumps without validating each row again: the two took
+# a third of the list's CPU. tests/ecosystem/test_api_fast_list.py checks that the output is
+# the same as the validated organization_out's.
+ORGANIZATION_ROW = (
+    "public_id",
+    "name",
+    "role_codes",
+    "region",
+    "country",
+    "industry",
+    "size",
+    "website_domain",
+    "description",
+    "tag_names",
+    "created_at",
+    "updated_at",
+)
+
+
+def organization_row_out(row: dict) -> OrganizationOut:
+    return OrganizationOut.model_construct(
+        id=row["public_id"],
+        name=row["name"],
+        roles=row["role_codes"],
+        region=row["region"],
+        country=row["country"] or "",
+        industry=row["industry"],
+        size=row["size"],
+        website_domain=row["website_domain"],
+        description=row["description"],
+        tags=row["tag_names"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
     )
+
+
+def organization_page_out(page: dict) -> Page[OrganizationOut]:
+    return Page[OrganizationOut].model_construct(**page)
 
 
 @router.get("/organizations/export", response={200: None, **ERRORS}, tags=["organizations"])
