@@ -196,6 +196,7 @@ def _payload(name: str, ids: dict, other: dict):
         "proposal_decide": {"decision": "approve"},
         "plan_open": {"effective_date": "2027-06-30", "reason": "matrix"},
         "item_resolve": {"resolution": "closed", "note": "matrix"},
+        "listing_save": {"published": True, "capabilities": "matrix"},
         "version_publish": {"terms": "t", "exit_clause": "e", "data_return_clause": "d"},
         "approval_steps_put": [{"name": "Matrix", "approvers": ["manager@helix.example"]}],
         "partner_update": {"next_step": "matrix"},
@@ -282,6 +283,7 @@ def _page_cases(objects):
         "/partners/applications/", "/partners/approval-steps/", "/apply/helix/",
         "/partners/agreements/", "/partners/agreements/new/", "/partners/agreement-templates/",
         "/partners/programs/", "/partners/programs/new/", "/partners/tier-proposals/",
+        "/locator/helix/",
     ):  # fmt: skip
         yield f"GET {url}", "GET", url, None
 

@@ -13,7 +13,7 @@ from ecosys.core.schemas import Detail, Page
 from ecosys.ecosystem.selectors import organization_get
 
 from . import agreements as agreement_services
-from . import applications, continuity, lists, selectors, services
+from . import applications, continuity, lists, locator, selectors, services
 from . import tiers as tier_services
 from .applications import form_token
 from .models import (
@@ -39,6 +39,7 @@ from .schemas import (
     DecisionIn,
     EnrollIn,
     ItemResolutionIn,
+    ListingIn,
     PartnerIn,
     PartnerOut,
     PartnerPatch,
@@ -51,6 +52,7 @@ from .schemas import (
     ProgramOut,
     ProposalDecisionIn,
     ProposalOut,
+    PublicPartnerOut,
     TemplateIn,
     TimelineOut,
     VersionIn,
@@ -697,3 +699,33 @@ def plan_complete(request, plan_id: UUID):
     plan = _plan(request, plan_id)
     continuity.plan_complete(actor=request.auth, plan=plan)
     return plan_out(_plan(request, plan_id))
+
+
+# -- public partner locator ------------------------------------------------------------------
+
+
+@router.get(
+    "/public/{slug}/partners",
+    auth=None,
+    response={200: list[PublicPartnerOut], 404: Detail},
+    tags=["public"],
+)
+@access_rule(PUBLIC)
+def locator_search(request, slug: str, region: str = "", capability: str = "", role: str = ""):
+    """The public partner locator: listed active partners, with only what each agreed to show."""
+    from django_scopes import scope
+
+    workspace = _public_workspace(slug)
+    with scope(workspace=workspace.pk):
+        return locator.listings_public(region=region, capability=capability, role=role)
+
+
+@router.put(
+    "/partners/{partner_id}/listing", response={200: ListingIn, **ERRORS}, tags=["partners"]
+)
+@access_rule("partners.partner:view")
+def listing_save(request, partner_id: UUID, payload: ListingIn):
+    """The partner's admin sets what the public locator shows (the orchestrator may unpublish)."""
+    partner = selectors.partner_get(actor=request.auth, public_id=partner_id)
+    listing = locator.listing_save(actor=request.auth, partner=partner, **payload.dict())
+    return {name: getattr(listing, name) for name in locator.FIELDS}

@@ -12,6 +12,7 @@ from .fit import fit_score
 from .models import (
     CriterionAttribute,
     IdealPartnerProfile,
+    LocatorListing,
     Partner,
     PartnerState,
     PartnerStateChange,
@@ -108,6 +109,15 @@ def populate_partners(workspace, rng: random.Random, by_role: dict, partner_orgs
         partner.created_at = partner.state_changed_at - dt.timedelta(days=rng.randint(30, 900))
     Partner.objects.bulk_update(partners, ["created_at"], batch_size=2000)
     populate_programme(workspace, partners)
+    LocatorListing.objects.bulk_create(
+        LocatorListing(
+            workspace=workspace, partner=partner, published=True,
+            capabilities=rng.choice(["servo drives, retrofits", "bearings, condition monitoring", "motion control, commissioning", "spare parts, 24h service"]),
+            contact_email=f"sales@{partner.organization.website_domain}",
+        )
+        for partner in partners
+        if partner.state == PartnerState.ACTIVE and rng.random() < 0.6
+    )  # fmt: skip
     PartnerStateChange.objects.bulk_create(
         (
             PartnerStateChange(

@@ -500,3 +500,26 @@ class ContinuityItem(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.label}"
+
+
+class LocatorListing(TenantModel):
+    """What a partner agreed to publish in the public partner locator (nothing until it says so)."""
+
+    partner = models.OneToOneField(Partner, on_delete=models.CASCADE, related_name="listing")
+    published = models.BooleanField(default=False)
+    show_website = models.BooleanField(default=True)
+    show_description = models.BooleanField(default=True)
+    capabilities = models.CharField(
+        max_length=300, blank=True, help_text="Comma-separated, e.g. servo drives, retrofits."
+    )
+    contact_email = models.EmailField(
+        blank=True, help_text="Shown to visitors; leave empty to hide."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Access:
+        owner_paths = ("partner__organization",)
+        external_actions = frozenset({"view", "add", "change"})
+
+    def __str__(self) -> str:
+        return f"Locator listing of {self.partner.organization}"

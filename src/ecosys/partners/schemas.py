@@ -258,3 +258,22 @@ class ItemResolutionIn(Schema):
     resolution: str = Field(description="reassigned (customer relationships) or closed")
     successor_id: UUID | None = None
     note: str = ""
+
+
+class ListingIn(Schema):
+    published: bool = False
+    show_website: bool = True
+    show_description: bool = True
+    capabilities: str = ""
+    contact_email: str = ""
+
+
+class PublicPartnerOut(Schema):
+    name: str
+    region: str
+    country: str
+    roles: list[str]
+    website: str
+    description: str
+    capabilities: list[str]
+    contact_email: str

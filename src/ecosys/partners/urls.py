@@ -1,6 +1,13 @@
 from django.urls import path
 
-from . import views, views_agreements, views_applications, views_continuity, views_tiers
+from . import (
+    views,
+    views_agreements,
+    views_applications,
+    views_continuity,
+    views_locator,
+    views_tiers,
+)
 
 app_name = "partners"
 
@@ -14,6 +21,8 @@ urlpatterns = [
         "partners/<uuid:public_id>/transition/", views.partner_transition, name="partner-transition"
     ),
     path("apply/<slug:slug>/", views_applications.apply, name="apply"),
+    path("locator/<slug:slug>/", views_locator.public_locator, name="locator"),
+    path("partners/<uuid:public_id>/listing/", views_locator.listing_save, name="listing-save"),
     path("partners/applications/", views_applications.application_list, name="application-list"),
     path(
         "partners/applications/<uuid:public_id>/",

@@ -60,6 +60,21 @@ def partner_board(request):
     return render(request, "partners/board.html", {"columns": columns, "query": query})
 
 
+def _listing_form(actor, partner):
+    """The partner's own admin edits its locator listing (the orchestrator only sees it)."""
+    from .views_locator import ListingForm
+
+    if actor.role != "external_admin" or actor.organization_id != partner.organization_id:
+        return None
+    listing = getattr(partner, "listing", None)
+    initial = (
+        {name: getattr(listing, name) for name in ListingForm.base_fields}
+        if listing
+        else {"show_website": True, "show_description": True}
+    )
+    return ListingForm(initial=initial)
+
+
 @page("partners.partner:view")
 def partner_detail(request, public_id):
     actor = request.actor
@@ -76,6 +91,7 @@ def partner_detail(request, public_id):
         "show_fit": actor.is_orchestrator,
         "agreements": partner.agreements.select_related("version__template"),
         "plans": plans,
+        "listing_form": _listing_form(actor, partner),
         "open_plan": any(plan.status == "open" for plan in plans),
         "programs": Program.objects.all() if actor.is_orchestrator else [],
         "gap": next_tier_gap(partner),
