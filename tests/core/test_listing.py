@@ -44,3 +44,13 @@ def test_formula_cells_are_neutralised():
     assert [neutralise(v) for v in ["=1+1", "+x", "-y", "@z", "\tq", "\rr", "ok", 5]] == [
         "'=1+1", "'+x", "'-y", "'@z", "'\tq", "'\rr", "ok", 5,
     ]  # fmt: skip
+
+
+def test_fast_select_escapes_and_marks_the_selection():
+    from ecosys.core.widgets import FastSelect
+
+    widget = FastSelect(choices=[("", "Any"), ("a&b", "<A & B>"), ("c", "C")])
+    html = widget.render("kind", "a&b", attrs={"id": "id_kind"})
+    assert '<option value="a&amp;b" selected>&lt;A &amp; B&gt;</option>' in html
+    assert '<option value="c">C</option>' in html and html.count("selected") == 1
+    assert html.startswith('<select name="kind" id="id_kind">')
