@@ -127,15 +127,18 @@ def proposal_list(request):
     )
     if status in TierProposalStatus.values:
         proposals = proposals.filter(status=status)
+    proposals = list(proposals[:200])
+    labels = {m.key: m.label for m in tiers.METRICS.values()}
+    for proposal in proposals:
+        proposal.figure_lines = [(labels.get(k, k), v) for k, v in proposal.figures.items()]
     return render(
         request,
         "partners/proposal_list.html",
         {
-            "proposals": proposals[:200],
+            "proposals": proposals,
             "status": status,
             "statuses": TierProposalStatus.choices,
             "tiers": Tier.objects.select_related("program"),
-            "metric_labels": {m.key: m.label for m in tiers.METRICS.values()},
         },
     )
 
