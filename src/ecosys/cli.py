@@ -228,11 +228,13 @@ def _daily_schedule() -> None:
     import threading
 
     from ecosys.partners.tasks import agreements_review_run, tiers_evaluate_run
+    from ecosys.questionnaires.tasks import questionnaire_reminders_run
 
     def loop() -> None:
         while True:
             agreements_review_run.enqueue()
             tiers_evaluate_run.enqueue()
+            questionnaire_reminders_run.enqueue()
             stop.wait(24 * 3600)
 
     stop = threading.Event()

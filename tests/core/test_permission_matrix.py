@@ -27,6 +27,7 @@ from ecosys.partners.models import (
     Program,
     TierProposal,
 )
+from ecosys.questionnaires import services as questionnaire_services
 
 from .test_access_rules import api_operations
 
@@ -89,6 +90,16 @@ def objects(workspace, partner_a, partner_b, members, actors):
         )
         for org in (partner_a, partner_b)
     }  # fmt: skip
+    questionnaire = questionnaire_services.questionnaire_create(
+        actor=staff, title="Matrix questionnaire", source="? How many? | number"
+    )
+    assignment = {
+        org: questionnaire_services.assignment_send(
+            actor=staff, questionnaire=questionnaire, organization=org,
+            due_date=timezone.localdate() + datetime.timedelta(days=30),
+        )
+        for org in (partner_a, partner_b)
+    }  # fmt: skip
     agreement = {
         org: agreements.agreement_issue(
             actor=staff, partner=Partner.objects.get(organization=org), version=version,
@@ -118,6 +129,8 @@ def objects(workspace, partner_a, partner_b, members, actors):
             "template": template.public_id,
             "spare_version": spare.public_id,
             "program": program.public_id,
+            "questionnaire": questionnaire.public_id,
+            "assignment": assignment[org].public_id,
             "plan": plan[org].public_id,
             "item": plan[org].items.filter(kind="access").first().public_id,
             "proposal": proposal[org].public_id,
@@ -197,6 +210,13 @@ def _payload(name: str, ids: dict, other: dict):
         "plan_open": {"effective_date": "2027-06-30", "reason": "matrix"},
         "item_resolve": {"resolution": "closed", "note": "matrix"},
         "listing_save": {"published": True, "capabilities": "matrix"},
+        "questionnaire_create": {"title": "Matrix q2", "source": "? Q | number"},
+        "assignment_send": {
+            "organization_id": str(ids["org"]),
+            "due_date": str(timezone.localdate() + datetime.timedelta(days=30)),
+        },
+        "assignment_answer": {"answers": {"1": "5"}},
+        "assignment_review": {"note": "matrix"},
         "version_publish": {"terms": "t", "exit_clause": "e", "data_return_clause": "d"},
         "approval_steps_put": [{"name": "Matrix", "approvers": ["manager@helix.example"]}],
         "partner_update": {"next_step": "matrix"},
@@ -244,6 +264,8 @@ def _api_cases(objects):
                     .replace("{program_id}", str(ids["program"]))
                     .replace("{proposal_id}", str(ids["proposal"]))
                     .replace("{plan_id}", str(ids["plan"]))
+                    .replace("{questionnaire_id}", str(ids["questionnaire"]))
+                    .replace("{assignment_id}", str(ids["assignment"]))
                     .replace("{item_id}", str(ids["item"]))
                     .replace("{slug}", "helix")
                 )
@@ -271,6 +293,8 @@ def _page_cases(objects):
             "/partners/programs/{program}/edit/",
             "/partners/continuity/{plan}/",
             "/partners/{partner}/retire/",
+            "/questionnaires/{questionnaire}/",
+            "/assessments/{assignment}/",
         ):
             url = template.format(**ids)
             yield f"GET {template} [{owner}]", "GET", url, None
@@ -283,7 +307,7 @@ def _page_cases(objects):
         "/partners/applications/", "/partners/approval-steps/", "/apply/helix/",
         "/partners/agreements/", "/partners/agreements/new/", "/partners/agreement-templates/",
         "/partners/programs/", "/partners/programs/new/", "/partners/tier-proposals/",
-        "/locator/helix/",
+        "/locator/helix/", "/questionnaires/", "/assessments/",
     ):  # fmt: skip
         yield f"GET {url}", "GET", url, None
 

@@ -83,10 +83,12 @@ def _register_routers() -> None:
     from ecosys.core.api import router as core_router
     from ecosys.ecosystem.api import router as ecosystem_router
     from ecosys.partners.api import router as partners_router
+    from ecosys.questionnaires.api import router as questionnaires_router
 
     api.add_router("", core_router)
     api.add_router("", ecosystem_router)
     api.add_router("", partners_router)
+    api.add_router("", questionnaires_router)
 
 
 _register_routers()

@@ -25,4 +25,5 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("", include("ecosys.ecosystem.urls")),
     path("", include("ecosys.partners.urls")),
+    path("", include("ecosys.questionnaires.urls")),
 ]

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "ecosys.core",
     "ecosys.ecosystem",
     "ecosys.partners",
+    "ecosys.questionnaires",
 ]
 
 MIDDLEWARE = [
