@@ -28,6 +28,8 @@ from ecosys.partners.models import (
     TierProposal,
 )
 from ecosys.questionnaires import services as questionnaire_services
+from ecosys.readiness import services as onboarding_services
+from ecosys.readiness.models import OnboardingTemplate
 
 from .test_access_rules import api_operations
 
@@ -100,6 +102,13 @@ def objects(workspace, partner_a, partner_b, members, actors):
         )
         for org in (partner_a, partner_b)
     }  # fmt: skip
+    onboarding = {
+        org: onboarding_services.plan_start(
+            actor=staff, partner=Partner.objects.get(organization=org),
+            template=OnboardingTemplate.objects.get(),
+        )
+        for org in (partner_a, partner_b)
+    }  # fmt: skip
     agreement = {
         org: agreements.agreement_issue(
             actor=staff, partner=Partner.objects.get(organization=org), version=version,
@@ -130,6 +139,7 @@ def objects(workspace, partner_a, partner_b, members, actors):
             "spare_version": spare.public_id,
             "program": program.public_id,
             "questionnaire": questionnaire.public_id,
+            "task": onboarding[org].tasks.filter(side="partner").first().public_id,
             "assignment": assignment[org].public_id,
             "plan": plan[org].public_id,
             "item": plan[org].items.filter(kind="access").first().public_id,
@@ -217,6 +227,8 @@ def _payload(name: str, ids: dict, other: dict):
         },
         "assignment_answer": {"answers": {"1": "5"}},
         "assignment_review": {"note": "matrix"},
+        "onboarding_template_create": {"name": "Matrix onboarding", "source": "0 | partner | T"},
+        "onboarding_task_done": {"done": True},
         "version_publish": {"terms": "t", "exit_clause": "e", "data_return_clause": "d"},
         "approval_steps_put": [{"name": "Matrix", "approvers": ["manager@helix.example"]}],
         "partner_update": {"next_step": "matrix"},
@@ -266,6 +278,7 @@ def _api_cases(objects):
                     .replace("{plan_id}", str(ids["plan"]))
                     .replace("{questionnaire_id}", str(ids["questionnaire"]))
                     .replace("{assignment_id}", str(ids["assignment"]))
+                    .replace("{task_id}", str(ids["task"]))
                     .replace("{item_id}", str(ids["item"]))
                     .replace("{slug}", "helix")
                 )
@@ -307,7 +320,7 @@ def _page_cases(objects):
         "/partners/applications/", "/partners/approval-steps/", "/apply/helix/",
         "/partners/agreements/", "/partners/agreements/new/", "/partners/agreement-templates/",
         "/partners/programs/", "/partners/programs/new/", "/partners/tier-proposals/",
-        "/locator/helix/", "/questionnaires/", "/assessments/",
+        "/locator/helix/", "/questionnaires/", "/assessments/", "/readiness/onboarding-templates/",
     ):  # fmt: skip
         yield f"GET {url}", "GET", url, None
 

@@ -84,11 +84,13 @@ def _register_routers() -> None:
     from ecosys.ecosystem.api import router as ecosystem_router
     from ecosys.partners.api import router as partners_router
     from ecosys.questionnaires.api import router as questionnaires_router
+    from ecosys.readiness.api import router as readiness_router
 
     api.add_router("", core_router)
     api.add_router("", ecosystem_router)
     api.add_router("", partners_router)
     api.add_router("", questionnaires_router)
+    api.add_router("", readiness_router)
 
 
 _register_routers()

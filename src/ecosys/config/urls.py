@@ -26,4 +26,5 @@ urlpatterns = [
     path("", include("ecosys.ecosystem.urls")),
     path("", include("ecosys.partners.urls")),
     path("", include("ecosys.questionnaires.urls")),
+    path("", include("ecosys.readiness.urls")),
 ]

@@ -109,6 +109,9 @@ def populate_partners(workspace, rng: random.Random, by_role: dict, partner_orgs
         partner.created_at = partner.state_changed_at - dt.timedelta(days=rng.randint(30, 900))
     Partner.objects.bulk_update(partners, ["created_at"], batch_size=2000)
     populate_programme(workspace, partners)
+    from ecosys.readiness.demo import populate_onboarding  # readiness builds on partners
+
+    populate_onboarding(workspace, partners)
     LocatorListing.objects.bulk_create(
         LocatorListing(
             workspace=workspace, partner=partner, published=True,

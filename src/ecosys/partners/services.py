@@ -262,4 +262,8 @@ def partner_transition(
         target=partner,
         changes={"state": [from_state, to_state], "reason": [None, reason]},
     )
+    if to_state == PartnerState.ONBOARDING:
+        from ecosys.readiness.services import onboarding_start_default  # readiness builds on this
+
+        onboarding_start_default(actor=actor, partner=partner)
     return partner

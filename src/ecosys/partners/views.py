@@ -60,6 +60,22 @@ def partner_board(request):
     return render(request, "partners/board.html", {"columns": columns, "query": query})
 
 
+def _onboarding(actor, partner):
+    """The partner's onboarding plan with its progress, for both sides to follow."""
+    from ecosys.readiness.services import progress
+
+    plan = partner.onboarding_plans.first()
+    if plan is None:
+        return None
+    can_tick = actor.role != "read_only" and actor.token_scope is None
+    return {
+        "plan": plan,
+        "tasks": list(plan.tasks.all()),
+        "progress": progress(plan),
+        "own_side": ("orchestrator" if actor.is_orchestrator else "partner") if can_tick else None,
+    }
+
+
 def _listing_form(actor, partner):
     """The partner's own admin edits its locator listing (the orchestrator only sees it)."""
     from .views_locator import ListingForm
@@ -92,6 +108,7 @@ def partner_detail(request, public_id):
         "agreements": partner.agreements.select_related("version__template"),
         "plans": plans,
         "listing_form": _listing_form(actor, partner),
+        "onboarding": _onboarding(actor, partner),
         "open_plan": any(plan.status == "open" for plan in plans),
         "programs": Program.objects.all() if actor.is_orchestrator else [],
         "gap": next_tier_gap(partner),

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "ecosys.ecosystem",
     "ecosys.partners",
     "ecosys.questionnaires",
+    "ecosys.readiness",
 ]
 
 MIDDLEWARE = [

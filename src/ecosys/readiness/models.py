@@ -1,0 +1,77 @@
+"""Readiness: onboarding plans for the first 90 days (courses and certifications come next)."""
+
+from django.db import models
+
+from ecosys.core.models import TenantModel
+
+
+class Side(models.TextChoices):
+    ORCHESTRATOR = "orchestrator", "Us (orchestrator)"
+    PARTNER = "partner", "The partner"
+
+
+class OnboardingTemplate(TenantModel):
+    """The standard first 90 days: tasks with day offsets, owners on either side, milestones."""
+
+    name = models.CharField(max_length=120)
+    is_default = models.BooleanField(
+        default=False, help_text="Started automatically when a partner enters onboarding."
+    )
+    # [{"day": 5, "side": "partner", "title": "...", "milestone": 30}]
+    tasks = models.JSONField(default=list)
+
+    class Access:
+        owner_paths: tuple[str, ...] = ()
+        external_actions = frozenset()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OnboardingPlan(TenantModel):
+    """One partner's onboarding, started from a template on a date."""
+
+    partner = models.ForeignKey(
+        "partners.Partner", on_delete=models.CASCADE, related_name="onboarding_plans"
+    )
+    template_name = models.CharField(max_length=120)
+    started_on = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Access:
+        owner_paths = ("partner__organization",)
+        external_actions = frozenset({"view"})
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Onboarding of {self.partner.organization}"
+
+
+class OnboardingTask(TenantModel):
+    """One task of an onboarding plan, owned by one side, done or not, perhaps overdue."""
+
+    plan = models.ForeignKey(OnboardingPlan, on_delete=models.CASCADE, related_name="tasks")
+    title = models.CharField(max_length=300)
+    side = models.CharField(max_length=15, choices=Side.choices)
+    due_date = models.DateField()
+    milestone = models.PositiveSmallIntegerField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_by = models.ForeignKey(
+        "core.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    overdue_notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Access:
+        owner_paths = ("plan__partner__organization",)
+        external_actions = frozenset({"view", "change"})
+
+    class Meta:
+        ordering = ["due_date", "id"]
+
+    def __str__(self) -> str:
+        return self.title
