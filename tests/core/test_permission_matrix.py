@@ -28,6 +28,7 @@ from ecosys.partners.models import (
     TierProposal,
 )
 from ecosys.questionnaires import services as questionnaire_services
+from ecosys.readiness import announcements
 from ecosys.readiness import services as onboarding_services
 from ecosys.readiness.models import OnboardingTemplate
 
@@ -109,6 +110,7 @@ def objects(workspace, partner_a, partner_b, members, actors):
         )
         for org in (partner_a, partner_b)
     }  # fmt: skip
+    news = announcements.announcement_publish(actor=staff, title="Matrix news", body="b")
     agreement = {
         org: agreements.agreement_issue(
             actor=staff, partner=Partner.objects.get(organization=org), version=version,
@@ -139,6 +141,7 @@ def objects(workspace, partner_a, partner_b, members, actors):
             "spare_version": spare.public_id,
             "program": program.public_id,
             "questionnaire": questionnaire.public_id,
+            "announcement": news.public_id,
             "task": onboarding[org].tasks.filter(side="partner").first().public_id,
             "assignment": assignment[org].public_id,
             "plan": plan[org].public_id,
@@ -229,6 +232,7 @@ def _payload(name: str, ids: dict, other: dict):
         "assignment_review": {"note": "matrix"},
         "onboarding_template_create": {"name": "Matrix onboarding", "source": "0 | partner | T"},
         "onboarding_task_done": {"done": True},
+        "announcement_publish": {"title": "Matrix", "body": "b"},
         "version_publish": {"terms": "t", "exit_clause": "e", "data_return_clause": "d"},
         "approval_steps_put": [{"name": "Matrix", "approvers": ["manager@helix.example"]}],
         "partner_update": {"next_step": "matrix"},
@@ -279,6 +283,7 @@ def _api_cases(objects):
                     .replace("{questionnaire_id}", str(ids["questionnaire"]))
                     .replace("{assignment_id}", str(ids["assignment"]))
                     .replace("{task_id}", str(ids["task"]))
+                    .replace("{announcement_id}", str(ids["announcement"]))
                     .replace("{item_id}", str(ids["item"]))
                     .replace("{slug}", "helix")
                 )
@@ -308,6 +313,7 @@ def _page_cases(objects):
             "/partners/{partner}/retire/",
             "/questionnaires/{questionnaire}/",
             "/assessments/{assignment}/",
+            "/announcements/{announcement}/",
         ):
             url = template.format(**ids)
             yield f"GET {template} [{owner}]", "GET", url, None
@@ -321,6 +327,7 @@ def _page_cases(objects):
         "/partners/agreements/", "/partners/agreements/new/", "/partners/agreement-templates/",
         "/partners/programs/", "/partners/programs/new/", "/partners/tier-proposals/",
         "/locator/helix/", "/questionnaires/", "/assessments/", "/readiness/onboarding-templates/",
+        "/announcements/",
     ):  # fmt: skip
         yield f"GET {url}", "GET", url, None
 

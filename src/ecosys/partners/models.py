@@ -390,6 +390,7 @@ class Tier(TenantModel):
     class Access:
         owner_paths: tuple[str, ...] = ()
         external_actions = frozenset({"view"})
+        visible_to_all_members = True
 
     class Meta:
         ordering = ["program", "rank"]

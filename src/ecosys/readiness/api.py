@@ -120,3 +120,84 @@ def onboarding_task_done(request, task_id: UUID, payload: DoneIn):
         "milestone": task.milestone,
         "done": task.done_at is not None,
     }
+
+
+class AnnouncementIn(Schema):
+    title: str
+    body: str
+    program_id: UUID | None = None
+    tier_id: UUID | None = None
+    region: str = ""
+    member_role: str = ""
+
+
+class AnnouncementOut(Schema):
+    id: UUID
+    title: str
+    body: str
+    published_at: dt.datetime
+    delivered: int | None
+    read: int | None
+
+
+def _announcement_out(a, *, orchestrator: bool) -> dict:
+    from .announcements import reach
+
+    figures = reach(a) if orchestrator else {"delivered": None, "read": None}
+    return {
+        "id": a.public_id,
+        "title": a.title,
+        "body": a.body,
+        "published_at": a.published_at,
+        "delivered": figures["delivered"],
+        "read": figures["read"],
+    }
+
+
+@router.get("/announcements", response={200: list[AnnouncementOut], **ERRORS})
+@access_rule("readiness.announcement:view")
+def announcement_list(request):
+    """Announcements: all with reach for the orchestrator; those delivered to you otherwise."""
+    from .announcements import announcements_for
+
+    actor = request.auth
+    return [
+        _announcement_out(a, orchestrator=actor.is_orchestrator)
+        for a in announcements_for(actor=actor)[:100]
+    ]
+
+
+@router.post("/announcements", response={201: AnnouncementOut, **ERRORS})
+@access_rule("readiness.announcement:add")
+def announcement_publish(request, payload: AnnouncementIn):
+    """Publish to partner members by programme, tier, region and role; e-mailed too."""
+    from ecosys.partners.models import Program, Tier
+
+    from .announcements import announcement_publish as publish
+
+    data = payload.dict()
+    program_id, tier_id = data.pop("program_id"), data.pop("tier_id")
+    data["program"] = (
+        get_visible(Program.objects.all(), request.auth, public_id=program_id)
+        if program_id
+        else None
+    )
+    data["tier"] = (
+        get_visible(Tier.objects.all(), request.auth, public_id=tier_id) if tier_id else None
+    )
+    return Status(201, _announcement_out(publish(actor=request.auth, **data), orchestrator=True))
+
+
+@router.get("/announcements/{announcement_id}", response={200: AnnouncementOut, **ERRORS})
+@access_rule("readiness.announcement:view")
+def announcement_detail(request, announcement_id: UUID):
+    """Read one announcement (a read receipt is recorded)."""
+    from django.http import Http404
+
+    from .announcements import announcements_for, mark_read
+
+    announcement = announcements_for(actor=request.auth).filter(public_id=announcement_id).first()
+    if announcement is None:
+        raise Http404("Not found.")
+    mark_read(actor=request.auth, announcement=announcement)
+    return _announcement_out(announcement, orchestrator=request.auth.is_orchestrator)

@@ -75,3 +75,54 @@ class OnboardingTask(TenantModel):
 
     def __str__(self) -> str:
         return self.title
+
+
+class Announcement(TenantModel):
+    """A partner alert or newsletter, targeted by programme, tier, region and member role."""
+
+    title = models.CharField(max_length=200)
+    body = models.TextField()
+    program = models.ForeignKey(
+        "partners.Program", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    tier = models.ForeignKey(
+        "partners.Tier", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    region = models.CharField(max_length=30, blank=True)
+    member_role = models.CharField(
+        max_length=30, blank=True, help_text="external_admin or external_member; empty: both"
+    )
+    recipients = models.JSONField(
+        default=list
+    )  # user ids it was delivered to: the reach denominator
+    published_by = models.ForeignKey(
+        "core.User", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    published_at = models.DateTimeField(auto_now_add=True)
+
+    class Access:
+        owner_paths: tuple[str, ...] = ()
+        external_actions = frozenset({"view"})
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class AnnouncementRead(TenantModel):
+    """A read receipt: who opened an announcement, when."""
+
+    announcement = models.ForeignKey(Announcement, on_delete=models.CASCADE, related_name="reads")
+    user = models.ForeignKey("core.User", on_delete=models.CASCADE, related_name="+")
+    read_at = models.DateTimeField(auto_now_add=True)
+
+    class Access:
+        owner_paths: tuple[str, ...] = ()
+        external_actions = frozenset()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["announcement", "user"], name="announcement_read_once")
+        ]
