@@ -30,7 +30,7 @@ from ecosys.partners.models import (
 from ecosys.questionnaires import services as questionnaire_services
 from ecosys.readiness import announcements
 from ecosys.readiness import services as onboarding_services
-from ecosys.readiness.models import OnboardingTemplate
+from ecosys.readiness.models import CertificateAward, Course, Enrollment, OnboardingTemplate
 
 from .test_access_rules import api_operations
 
@@ -111,6 +111,11 @@ def objects(workspace, partner_a, partner_b, members, actors):
         for org in (partner_a, partner_b)
     }  # fmt: skip
     news = announcements.announcement_publish(actor=staff, title="Matrix news", body="b")
+    course = Course.objects.get(title="Field service essentials")
+    enrollment = {
+        org: Enrollment.objects.create(workspace=workspace, course=course, person=person[org])
+        for org in (partner_a, partner_b)
+    }
     agreement = {
         org: agreements.agreement_issue(
             actor=staff, partner=Partner.objects.get(organization=org), version=version,
@@ -142,6 +147,9 @@ def objects(workspace, partner_a, partner_b, members, actors):
             "program": program.public_id,
             "questionnaire": questionnaire.public_id,
             "announcement": news.public_id,
+            "course": course.public_id,
+            "enrollment": enrollment[org].public_id,
+            "award": CertificateAward.objects.first().code,
             "task": onboarding[org].tasks.filter(side="partner").first().public_id,
             "assignment": assignment[org].public_id,
             "plan": plan[org].public_id,
@@ -233,6 +241,9 @@ def _payload(name: str, ids: dict, other: dict):
         "onboarding_template_create": {"name": "Matrix onboarding", "source": "0 | partner | T"},
         "onboarding_task_done": {"done": True},
         "announcement_publish": {"title": "Matrix", "body": "b"},
+        "course_create": {"title": "Matrix course", "modules_source": "text | A | B"},
+        "course_enroll": {"person_id": str(ids["person"])},
+        "enrollment_complete": {"answers": {}},
         "version_publish": {"terms": "t", "exit_clause": "e", "data_return_clause": "d"},
         "approval_steps_put": [{"name": "Matrix", "approvers": ["manager@helix.example"]}],
         "partner_update": {"next_step": "matrix"},
@@ -284,6 +295,9 @@ def _api_cases(objects):
                     .replace("{assignment_id}", str(ids["assignment"]))
                     .replace("{task_id}", str(ids["task"]))
                     .replace("{announcement_id}", str(ids["announcement"]))
+                    .replace("{course_id}", str(ids["course"]))
+                    .replace("{enrollment_id}", str(ids["enrollment"]))
+                    .replace("{code}", str(ids["award"]))
                     .replace("{item_id}", str(ids["item"]))
                     .replace("{slug}", "helix")
                 )
@@ -314,6 +328,7 @@ def _page_cases(objects):
             "/questionnaires/{questionnaire}/",
             "/assessments/{assignment}/",
             "/announcements/{announcement}/",
+            "/courses/{course}/",
         ):
             url = template.format(**ids)
             yield f"GET {template} [{owner}]", "GET", url, None
@@ -327,7 +342,7 @@ def _page_cases(objects):
         "/partners/agreements/", "/partners/agreements/new/", "/partners/agreement-templates/",
         "/partners/programs/", "/partners/programs/new/", "/partners/tier-proposals/",
         "/locator/helix/", "/questionnaires/", "/assessments/", "/readiness/onboarding-templates/",
-        "/announcements/",
+        "/announcements/", "/courses/",
     ):  # fmt: skip
         yield f"GET {url}", "GET", url, None
 

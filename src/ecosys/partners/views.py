@@ -60,6 +60,14 @@ def partner_board(request):
     return render(request, "partners/board.html", {"columns": columns, "query": query})
 
 
+def _certificates(partner):
+    from ecosys.readiness.models import CertificateAward
+
+    return CertificateAward.objects.filter(
+        person__organization=partner.organization
+    ).select_related("certification", "person")
+
+
 def _onboarding(actor, partner):
     """The partner's onboarding plan with its progress, for both sides to follow."""
     from ecosys.readiness.services import progress
@@ -109,6 +117,7 @@ def partner_detail(request, public_id):
         "plans": plans,
         "listing_form": _listing_form(actor, partner),
         "onboarding": _onboarding(actor, partner),
+        "certificates": _certificates(partner),
         "open_plan": any(plan.status == "open" for plan in plans),
         "programs": Program.objects.all() if actor.is_orchestrator else [],
         "gap": next_tier_gap(partner),

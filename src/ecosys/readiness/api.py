@@ -1,16 +1,17 @@
 """Readiness API: onboarding templates and plans, ticking tasks off."""
 
 import datetime as dt
+from typing import Any
 from uuid import UUID
 
 from ninja import Router, Schema, Status
 
-from ecosys.core.access import access_rule, get_visible, restrict
+from ecosys.core.access import PUBLIC, access_rule, get_visible, restrict
 from ecosys.core.schemas import Detail
 from ecosys.partners.selectors import partner_get
 
 from . import services
-from .models import OnboardingTask, OnboardingTemplate
+from .models import CertificateAward, Course, Enrollment, OnboardingTask, OnboardingTemplate
 
 router = Router(tags=["readiness"])
 ERRORS = {401: Detail, 403: Detail, 404: Detail}
@@ -201,3 +202,169 @@ def announcement_detail(request, announcement_id: UUID):
         raise Http404("Not found.")
     mark_read(actor=request.auth, announcement=announcement)
     return _announcement_out(announcement, orchestrator=request.auth.is_orchestrator)
+
+
+# -- courses and certificates ----------------------------------------------------------------
+
+
+class CourseIn(Schema):
+    title: str
+    modules_source: str
+    description: str = ""
+    quiz_id: UUID | None = None
+    max_attempts: int = 3
+
+
+class CourseOut(Schema):
+    id: UUID
+    title: str
+    description: str
+    modules: list[dict]
+    has_quiz: bool
+    max_attempts: int
+
+
+class EnrollIn(Schema):
+    person_id: UUID
+
+
+class EnrollmentOut(Schema):
+    id: UUID
+    course: str
+    person: str
+    attempts: int
+    best_score: float | None
+    completed: bool
+
+
+class CompletionIn(Schema):
+    answers: dict[int, Any] = {}
+
+
+class CertificateOut(Schema):
+    id: UUID
+    certification: str
+    person: str
+    issued_on: dt.date
+    expires_on: dt.date
+    code: str
+
+
+def _course_out(c) -> dict:
+    return {
+        "id": c.public_id,
+        "title": c.title,
+        "description": c.description,
+        "modules": c.modules,
+        "has_quiz": c.quiz_id is not None,
+        "max_attempts": c.max_attempts,
+    }
+
+
+def _enrollment_out(e) -> dict:
+    return {
+        "id": e.public_id,
+        "course": e.course.title,
+        "person": e.person.full_name,
+        "attempts": e.attempts,
+        "best_score": float(e.best_score) if e.best_score is not None else None,
+        "completed": e.completed_at is not None,
+    }
+
+
+@router.get("/courses", response={200: list[CourseOut], **ERRORS})
+@access_rule("readiness.course:view")
+def course_list(request):
+    return [_course_out(c) for c in restrict(Course.objects.all(), request.auth)]
+
+
+@router.post("/courses", response={201: CourseOut, **ERRORS})
+@access_rule("readiness.course:add")
+def course_create(request, payload: CourseIn):
+    """Modules as lines 'text|link|video | title | content'; an optional quiz with a pass mark."""
+    from ecosys.questionnaires.models import Questionnaire
+
+    from .learning import course_save
+
+    data = payload.dict()
+    quiz_id = data.pop("quiz_id")
+    data["quiz"] = (
+        get_visible(Questionnaire.objects.all(), request.auth, public_id=quiz_id)
+        if quiz_id
+        else None
+    )
+    return Status(201, _course_out(course_save(actor=request.auth, **data)))
+
+
+@router.post("/courses/{course_id}/enrollments", response={201: EnrollmentOut, **ERRORS})
+@access_rule("readiness.enrollment:add")
+def course_enroll(request, course_id: UUID, payload: EnrollIn):
+    """Enrol a person (yourself, or your organisation's people as its admin)."""
+    from ecosys.ecosystem.selectors import person_get
+
+    from .learning import enroll
+
+    course = get_visible(Course.objects.all(), request.auth, public_id=course_id)
+    person = person_get(actor=request.auth, public_id=payload.person_id)
+    return Status(201, _enrollment_out(enroll(actor=request.auth, course=course, person=person)))
+
+
+@router.post("/enrollments/{enrollment_id}/completion", response={200: EnrollmentOut, **ERRORS})
+@access_rule("readiness.enrollment:change")
+def enrollment_complete(request, enrollment_id: UUID, payload: CompletionIn):
+    """Complete a course; with a quiz this is an attempt ({question number: answer})."""
+    from .learning import complete
+
+    enrollment = get_visible(
+        Enrollment.objects.select_related("course", "person"), request.auth, public_id=enrollment_id
+    )
+    return _enrollment_out(
+        complete(actor=request.auth, enrollment=enrollment, answers=payload.answers)
+    )
+
+
+@router.get("/certificates", response={200: list[CertificateOut], **ERRORS})
+@access_rule("readiness.certificateaward:view")
+def certificate_list(request):
+    """Certificates of the people you can see."""
+    rows = restrict(
+        CertificateAward.objects.select_related("certification", "person"), request.auth
+    )
+    return [
+        {
+            "id": a.public_id,
+            "certification": a.certification.name,
+            "person": a.person.full_name,
+            "issued_on": a.issued_on,
+            "expires_on": a.expires_on,
+            "code": a.code,
+        }
+        for a in rows[:500]
+    ]
+
+
+@router.get(
+    "/public/certificates/{code}", auth=None, response={200: dict, 404: Detail}, tags=["public"]
+)
+@access_rule(PUBLIC)
+def certificate_verify(request, code: str):
+    """Check a certificate by its code (no sign-in)."""
+    from django.http import Http404
+    from django.utils import timezone
+    from django_scopes import scopes_disabled
+
+    with scopes_disabled():
+        award = (
+            CertificateAward.objects.select_related("certification", "person")
+            .filter(code=code)
+            .first()
+        )
+    if award is None:
+        raise Http404("No certificate has this code.")
+    return {
+        "person": award.person.full_name,
+        "certification": award.certification.name,
+        "issued_on": str(award.issued_on),
+        "expires_on": str(award.expires_on),
+        "valid": award.expires_on >= timezone.localdate(),
+    }

@@ -5,3 +5,10 @@ class ReadinessConfig(AppConfig):
     name = "ecosys.readiness"
     label = "readiness"
     verbose_name = "Readiness"
+
+    def ready(self) -> None:
+        from ecosys.partners.tiers import Metric, register_metric
+
+        from .learning import certified_people
+
+        register_metric(Metric("certified_people", "Certified people", "people", certified_people))

@@ -126,3 +126,99 @@ class AnnouncementRead(TenantModel):
         constraints = [
             models.UniqueConstraint(fields=["announcement", "user"], name="announcement_read_once")
         ]
+
+
+class Course(TenantModel):
+    """A course: modules to read or watch, prerequisites, and an optional quiz with a pass mark."""
+
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    # [{"title": "...", "kind": "text" | "link" | "video", "content": "..."}]
+    modules = models.JSONField(default=list)
+    prerequisites = models.ManyToManyField("self", symmetrical=False, blank=True, related_name="+")
+    quiz = models.ForeignKey(
+        "questionnaires.Questionnaire",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    max_attempts = models.PositiveSmallIntegerField(default=3)
+
+    class Access:
+        owner_paths: tuple[str, ...] = ()
+        external_actions = frozenset({"view"})
+        visible_to_all_members = True
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Certification(TenantModel):
+    """Earned by completing every course of its tracks; valid for a number of months."""
+
+    name = models.CharField(max_length=150)
+    # [{"track": "Sales track", "courses": [course ids]}]
+    tracks = models.JSONField(default=list)
+    validity_months = models.PositiveSmallIntegerField(default=24)
+
+    class Access:
+        owner_paths: tuple[str, ...] = ()
+        external_actions = frozenset({"view"})
+        visible_to_all_members = True
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Enrollment(TenantModel):
+    """A person taking a course: attempts at its quiz, completion."""
+
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="enrollments")
+    person = models.ForeignKey(
+        "ecosystem.Person", on_delete=models.CASCADE, related_name="enrollments"
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    best_score = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    enrolled_at = models.DateTimeField(auto_now_add=True)
+
+    class Access:
+        owner_paths = ("person__organization",)
+        external_actions = frozenset({"view", "add", "change"})
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["course", "person"], name="enrollment_once")]
+
+    def __str__(self) -> str:
+        return f"{self.person} in {self.course}"
+
+
+class CertificateAward(TenantModel):
+    """A certification issued to a person, with a public verification code and an expiry."""
+
+    certification = models.ForeignKey(
+        Certification, on_delete=models.PROTECT, related_name="awards"
+    )
+    person = models.ForeignKey(
+        "ecosystem.Person", on_delete=models.CASCADE, related_name="certificates"
+    )
+    code = models.CharField(max_length=32, unique=True)
+    issued_on = models.DateField()
+    expires_on = models.DateField()
+
+    class Access:
+        owner_paths = ("person__organization",)
+        external_actions = frozenset({"view"})
+
+    class Meta:
+        ordering = ["-issued_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.certification} for {self.person}"

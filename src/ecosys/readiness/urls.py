@@ -8,5 +8,15 @@ urlpatterns = [
     path("readiness/onboarding-templates/", views.template_list, name="template-list"),
     path("readiness/tasks/<uuid:public_id>/done/", views.task_done, name="task-done"),
     path("announcements/", views.announcement_list, name="announcement-list"),
+    path("courses/", views.course_list, name="course-list"),
+    path("courses/<uuid:public_id>/", views.course_detail, name="course-detail"),
+    path("courses/<uuid:public_id>/enroll/", views.course_enroll, name="course-enroll"),
+    path(
+        "enrollments/<uuid:public_id>/complete/",
+        views.enrollment_complete,
+        name="enrollment-complete",
+    ),
+    path("certificates/<uuid:public_id>.pdf", views.certificate_pdf, name="certificate-pdf"),
+    path("verify/<str:code>/", views.verify, name="verify"),
     path("announcements/<uuid:public_id>/", views.announcement_detail, name="announcement-detail"),
 ]

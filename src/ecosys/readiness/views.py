@@ -2,15 +2,25 @@
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from ecosys.core.access import ADD, allows, get_visible, restrict
+from ecosys.core.access import ADD, PUBLIC, allows, get_visible, restrict
 from ecosys.core.pages import apply_service, page
 
 from . import services
-from .models import Announcement, AnnouncementRead, OnboardingTask, OnboardingTemplate
+from .models import (
+    Announcement,
+    AnnouncementRead,
+    CertificateAward,
+    Certification,
+    Course,
+    Enrollment,
+    OnboardingTask,
+    OnboardingTemplate,
+)
 
 EXAMPLE = """0 | orchestrator | Welcome call and portal tour
 3 | partner | Invite your sales and service staff to the portal
@@ -145,3 +155,166 @@ def announcement_detail(request, public_id):
             "reach": announcements.reach(announcement) if actor.is_orchestrator else None,
         },
     )
+
+
+# -- courses and certifications --------------------------------------------------------------
+
+
+class CourseForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    modules_source = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 5}),
+        label="Modules",
+        initial=(
+            "text | Why Helix servo drives | Our drives save 18% energy…\n"
+            "video | Installation walkthrough | https://video.example/install"
+        ),
+        help_text="One per line: text|link|video | title | content or address.",
+    )
+    quiz = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        to_field_name="public_id",
+        help_text="A questionnaire with a pass mark.",
+    )
+    max_attempts = forms.IntegerField(min_value=1, max_value=10, initial=3)
+
+    def __init__(self, *args, **kwargs):
+        from ecosys.questionnaires.models import Questionnaire
+
+        super().__init__(*args, **kwargs)
+        self.fields["quiz"].queryset = Questionnaire.objects.exclude(pass_mark=None)
+
+
+def _people_for(actor):
+    from ecosys.ecosystem.selectors import person_list
+
+    people = person_list(actor=actor).exclude(worker_type="bot").select_related("organization")
+    return people.order_by("last_name")[:500]
+
+
+@page("readiness.course:view")
+def course_list(request):
+    from .learning import course_save
+
+    actor = request.actor
+    can_add = actor.is_orchestrator and allows(actor, ADD, Course)
+    form = CourseForm(request.POST or None) if can_add else None
+    if form is not None and request.method == "POST" and form.is_valid():
+        saved = apply_service(form, lambda: course_save(actor=actor, **form.cleaned_data))
+        if saved is not None:
+            messages.success(request, f"Course “{saved}” created.")
+            return redirect("readiness:course-detail", saved.public_id)
+    return render(
+        request,
+        "readiness/course_list.html",
+        {
+            "courses": Course.objects.all(),
+            "certifications": Certification.objects.all(),
+            "form": form,
+        },
+    )
+
+
+@page("readiness.course:view")
+def course_detail(request, public_id):
+    actor = request.actor
+    course = get_visible(Course.objects.select_related("quiz"), actor, public_id=public_id)
+    enrollments = restrict(Enrollment.objects.filter(course=course).select_related("person"), actor)
+    return render(
+        request,
+        "readiness/course_detail.html",
+        {
+            "course": course,
+            "enrollments": enrollments,
+            "people": _people_for(actor) if actor.role != "read_only" else [],
+            "questions": list(course.quiz.questions.all()) if course.quiz else [],
+        },
+    )
+
+
+@require_POST
+@page("readiness.enrollment:add")
+def course_enroll(request, public_id):
+    from ecosys.ecosystem.selectors import person_get
+
+    from .learning import enroll
+
+    actor = request.actor
+    course = get_visible(Course.objects.all(), actor, public_id=public_id)
+    try:
+        person = person_get(actor=actor, public_id=request.POST.get("person"))
+        enroll(actor=actor, course=course, person=person)
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+    except Exception:  # a malformed id from a tampered form
+        messages.error(request, "Choose a person from the list.")
+    else:
+        messages.success(request, f"{person} enrolled.")
+    return redirect("readiness:course-detail", course.public_id)
+
+
+@require_POST
+@page("readiness.enrollment:change")
+def enrollment_complete(request, public_id):
+    from .learning import complete
+
+    actor = request.actor
+    enrollment = get_visible(
+        Enrollment.objects.select_related("course__quiz"), actor, public_id=public_id
+    )
+    quiz = enrollment.course.quiz
+    answers = {}
+    if quiz is not None:
+        for q in quiz.questions.all():
+            key = f"q{q.position}"
+            answers[q.position] = (
+                request.POST.getlist(key) if q.kind == "multi" else request.POST.get(key, "")
+            )
+    try:
+        result = complete(actor=actor, enrollment=enrollment, answers=answers)
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+    else:
+        if result.completed_at:
+            messages.success(request, "Course completed.")
+        else:
+            messages.error(
+                request,
+                f"Not passed (best {result.best_score}%); "
+                f"{result.course.max_attempts - result.attempts} attempt(s) left.",
+            )
+    return redirect("readiness:course-detail", enrollment.course.public_id)
+
+
+@page("readiness.certificateaward:view")
+def certificate_pdf(request, public_id):
+    from django.http import HttpResponse
+    from django.urls import reverse
+
+    from .learning import certificate_pdf as render_pdf
+
+    award = get_visible(
+        CertificateAward.objects.select_related("certification", "person"),
+        request.actor,
+        public_id=public_id,
+    )
+    url = request.build_absolute_uri(reverse("readiness:verify", args=[award.code]))
+    response = HttpResponse(render_pdf(award, url), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="certificate-{award.code}.pdf"'
+    return response
+
+
+@page(PUBLIC)
+def verify(request, code):
+    """Anyone with a certificate's code can check it (no sign-in): who, what, valid or not."""
+    from django_scopes import scopes_disabled
+
+    with scopes_disabled():  # the code is global and unguessable; only this award is shown
+        award = (
+            CertificateAward.objects.select_related("certification", "person")
+            .filter(code=code)
+            .first()
+        )
+    return render(request, "readiness/verify.html", {"award": award, "today": timezone.localdate()})
