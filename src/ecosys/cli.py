@@ -229,7 +229,7 @@ def _daily_schedule() -> None:
 
     from ecosys.partners.tasks import agreements_review_run, tiers_evaluate_run
     from ecosys.questionnaires.tasks import questionnaire_reminders_run
-    from ecosys.readiness.tasks import onboarding_overdue_run
+    from ecosys.readiness.tasks import onboarding_overdue_run, refreshers_run
 
     def loop() -> None:
         while True:
@@ -237,6 +237,7 @@ def _daily_schedule() -> None:
             tiers_evaluate_run.enqueue()
             questionnaire_reminders_run.enqueue()
             onboarding_overdue_run.enqueue()
+            refreshers_run.enqueue()
             stop.wait(24 * 3600)
 
     stop = threading.Event()

@@ -118,3 +118,36 @@ def test_pages(client_as, setup, partner_a):
     enrollment.refresh_from_db()
     assert enrollment.completed_at is not None
     assert Course.objects.count() >= 2
+
+
+def test_refresher_enrols_before_expiry_and_renews(actors, setup):
+    import datetime as dt
+
+    from django.core import mail
+
+    staff, first, second, certification, person = setup
+    refresher = learning.course_save(
+        actor=staff, title="Refresher", modules_source="text | New | Things"
+    )
+    certification.refresher = refresher
+    certification.save()
+    today = timezone.localdate()
+    old = CertificateAward.objects.create(
+        workspace=staff.workspace,
+        certification=certification,
+        person=person,
+        code="old-one",
+        issued_on=today - dt.timedelta(days=340),
+        expires_on=today + dt.timedelta(days=25),
+    )
+    mail.outbox.clear()
+    assert learning.refreshers_due() == 1 and learning.refreshers_due() == 0
+    enrollment = Enrollment.objects.get(course=refresher, person=person)
+    assert "Renew your" in mail.outbox[-1].subject
+    learning.complete(actor=actors["partner_a_admin"], enrollment=enrollment)
+    newest = (
+        CertificateAward.objects.filter(person=person, certification=certification)
+        .order_by("-expires_on")
+        .first()
+    )
+    assert newest.pk != old.pk and newest.expires_on > old.expires_on

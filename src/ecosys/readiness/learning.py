@@ -82,7 +82,12 @@ def course_save(
 
 @transaction.atomic
 def certification_save(
-    *, actor: Actor, name: str, tracks: list[dict], validity_months: int = 24
+    *,
+    actor: Actor,
+    name: str,
+    tracks: list[dict],
+    validity_months: int = 24,
+    refresher: Course | None = None,
 ) -> Certification:
     """A certification over one or several tracks of courses."""
     _orchestrator(actor)
@@ -97,7 +102,11 @@ def certification_save(
     if errors:
         raise ValidationError(errors)
     certification = Certification.objects.create(
-        workspace=actor.workspace, name=name.strip(), tracks=tracks, validity_months=validity_months
+        workspace=actor.workspace,
+        name=name.strip(),
+        tracks=tracks,
+        validity_months=validity_months,
+        refresher=refresher,
     )
     audit_record(
         actor=actor, action="create", target=certification, changes={"tracks": [None, len(tracks)]}
@@ -187,7 +196,74 @@ def complete(
         changes={"course": [None, enrollment.course.title]},
     )
     award_due(actor=actor, person=enrollment.person)
+    renew_by_refresher(actor=actor, person=enrollment.person, course=enrollment.course)
     return enrollment
+
+
+REFRESH_DAYS_BEFORE_EXPIRY = 60
+
+
+def renew_by_refresher(*, actor: Actor, person: Person, course: Course) -> list[CertificateAward]:
+    """Completing a certification's refresher renews the person's certificate from today."""
+    today = timezone.localdate()
+    renewed = []
+    for certification in Certification.objects.filter(refresher=course):
+        held = (
+            CertificateAward.objects.filter(certification=certification, person=person)
+            .order_by("-expires_on")
+            .first()
+        )
+        if held is None or held.issued_on == today:
+            continue
+        award = CertificateAward.objects.create(
+            workspace=person.workspace,
+            certification=certification,
+            person=person,
+            code=secrets.token_hex(8),
+            issued_on=today,
+            expires_on=_add_months(today, certification.validity_months),
+        )
+        audit_record(
+            actor=actor,
+            action="recertify",
+            target=person,
+            changes={"certification": [None, certification.name]},
+        )
+        renewed.append(award)
+    return renewed
+
+
+def refreshers_due(*, today: dt.date | None = None) -> int:
+    """Holders of certificates expiring within 60 days: enrolled in the refresher and told."""
+    from django.core.mail import send_mail
+
+    today = today or timezone.localdate()
+    due = CertificateAward.objects.filter(
+        certification__refresher__isnull=False,
+        refresher_sent_at__isnull=True,
+        expires_on__gte=today,
+        expires_on__lte=today + dt.timedelta(days=REFRESH_DAYS_BEFORE_EXPIRY),
+    ).select_related("certification__refresher", "person")
+    count = 0
+    for award in due:
+        refresher = award.certification.refresher
+        enrollment, _ = Enrollment.objects.get_or_create(
+            workspace=award.workspace, course=refresher, person=award.person
+        )
+        if enrollment.completed_at is not None:  # taken before: take it again
+            enrollment.completed_at, enrollment.attempts, enrollment.best_score = None, 0, None
+            enrollment.save(update_fields=["completed_at", "attempts", "best_score"])
+        if award.person.email:
+            send_mail(
+                subject=f"Renew your {award.certification.name} before {award.expires_on:%Y-%m-%d}",
+                message=f"You are enrolled in “{refresher.title}”; completing it renews it.",
+                from_email=None,
+                recipient_list=[award.person.email],
+            )
+        award.refresher_sent_at = timezone.now()
+        award.save(update_fields=["refresher_sent_at"])
+        count += 1
+    return count
 
 
 def _add_months(day: dt.date, months: int) -> dt.date:

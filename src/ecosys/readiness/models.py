@@ -164,6 +164,14 @@ class Certification(TenantModel):
     # [{"track": "Sales track", "courses": [course ids]}]
     tracks = models.JSONField(default=list)
     validity_months = models.PositiveSmallIntegerField(default=24)
+    refresher = models.ForeignKey(
+        Course,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Holders are enrolled in it before expiry; completing it renews the certificate.",
+    )
 
     class Access:
         owner_paths: tuple[str, ...] = ()
@@ -212,6 +220,7 @@ class CertificateAward(TenantModel):
     code = models.CharField(max_length=32, unique=True)
     issued_on = models.DateField()
     expires_on = models.DateField()
+    refresher_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Access:
         owner_paths = ("person__organization",)

@@ -18,3 +18,17 @@ def onboarding_overdue_run() -> int:
         with scope(workspace=workspace.pk):
             sent += overdue_notify()
     return sent
+
+
+@task()
+def refreshers_run() -> int:
+    """Enrol holders of certificates near expiry in the refresher and tell them (daily)."""
+    from .learning import refreshers_due
+
+    with scopes_disabled():
+        workspaces = list(Workspace.objects.all())
+    count = 0
+    for workspace in workspaces:
+        with scope(workspace=workspace.pk):
+            count += refreshers_due()
+    return count
