@@ -28,9 +28,15 @@ from ecosys.partners.models import (
     TierProposal,
 )
 from ecosys.questionnaires import services as questionnaire_services
-from ecosys.readiness import announcements
+from ecosys.readiness import announcements, mentoring
 from ecosys.readiness import services as onboarding_services
-from ecosys.readiness.models import CertificateAward, Course, Enrollment, OnboardingTemplate
+from ecosys.readiness.models import (
+    CertificateAward,
+    Course,
+    Enrollment,
+    Mentor,
+    OnboardingTemplate,
+)
 
 from .test_access_rules import api_operations
 
@@ -112,6 +118,13 @@ def objects(workspace, partner_a, partner_b, members, actors):
     }  # fmt: skip
     news = announcements.announcement_publish(actor=staff, title="Matrix news", body="b")
     course = Course.objects.get(title="Field service essentials")
+    pool = list(Mentor.objects.order_by("id"))
+    mentorship = {
+        org: mentoring.mentor_assign(
+            actor=staff, partner=Partner.objects.get(organization=org), mentor=pool[i]
+        )
+        for i, org in enumerate((partner_a, partner_b))
+    }
     enrollment = {
         org: Enrollment.objects.create(workspace=workspace, course=course, person=person[org])
         for org in (partner_a, partner_b)
@@ -148,6 +161,8 @@ def objects(workspace, partner_a, partner_b, members, actors):
             "questionnaire": questionnaire.public_id,
             "announcement": news.public_id,
             "course": course.public_id,
+            "mentor": pool[0].public_id,
+            "mentorship": mentorship[org].public_id,
             "enrollment": enrollment[org].public_id,
             "award": CertificateAward.objects.first().code,
             "task": onboarding[org].tasks.filter(side="partner").first().public_id,
@@ -244,6 +259,9 @@ def _payload(name: str, ids: dict, other: dict):
         "course_create": {"title": "Matrix course", "modules_source": "text | A | B"},
         "course_enroll": {"person_id": str(ids["person"])},
         "enrollment_complete": {"answers": {}},
+        "mentor_add": {"person_id": str(ids["person"]), "capacity": 2},
+        "mentorship_start": {"mentor_id": str(ids["mentor"])},
+        "coaching_session_log": {"held_on": "2026-01-05", "notes": "matrix"},
         "version_publish": {"terms": "t", "exit_clause": "e", "data_return_clause": "d"},
         "approval_steps_put": [{"name": "Matrix", "approvers": ["manager@helix.example"]}],
         "partner_update": {"next_step": "matrix"},
@@ -297,6 +315,7 @@ def _api_cases(objects):
                     .replace("{announcement_id}", str(ids["announcement"]))
                     .replace("{course_id}", str(ids["course"]))
                     .replace("{enrollment_id}", str(ids["enrollment"]))
+                    .replace("{mentorship_id}", str(ids["mentorship"]))
                     .replace("{code}", str(ids["award"]))
                     .replace("{item_id}", str(ids["item"]))
                     .replace("{slug}", "helix")
@@ -342,7 +361,7 @@ def _page_cases(objects):
         "/partners/agreements/", "/partners/agreements/new/", "/partners/agreement-templates/",
         "/partners/programs/", "/partners/programs/new/", "/partners/tier-proposals/",
         "/locator/helix/", "/questionnaires/", "/assessments/", "/readiness/onboarding-templates/",
-        "/announcements/", "/courses/",
+        "/announcements/", "/courses/", "/readiness/mentors/",
     ):  # fmt: skip
         yield f"GET {url}", "GET", url, None
 

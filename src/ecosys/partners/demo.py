@@ -112,9 +112,10 @@ def populate_partners(workspace, rng: random.Random, by_role: dict, partner_orgs
     from ecosys.readiness.demo import populate_onboarding  # readiness builds on partners
 
     populate_onboarding(workspace, partners)
-    from ecosys.readiness.demo_learning import populate_learning
+    from ecosys.readiness.demo_learning import populate_learning, populate_mentors
 
     populate_learning(workspace, [p.organization for p in partners if p.state == "active"][:6])
+    populate_mentors(workspace, partners)
     LocatorListing.objects.bulk_create(
         LocatorListing(
             workspace=workspace, partner=partner, published=True,

@@ -60,6 +60,20 @@ def partner_board(request):
     return render(request, "partners/board.html", {"columns": columns, "query": query})
 
 
+def _mentoring(actor, partner):
+    from ecosys.readiness.mentoring import suggestions
+
+    current = (
+        partner.mentorships.filter(ended_on__isnull=True).select_related("mentor__person").first()
+    )
+    return {
+        "current": current,
+        "sessions": current.sessions.all()[:10] if current else [],
+        "suggestions": suggestions(partner) if actor.is_orchestrator and current is None else [],
+        "can_manage": actor.is_orchestrator and actor.role != "read_only",
+    }
+
+
 def _certificates(partner):
     from ecosys.readiness.models import CertificateAward
 
@@ -118,6 +132,7 @@ def partner_detail(request, public_id):
         "listing_form": _listing_form(actor, partner),
         "onboarding": _onboarding(actor, partner),
         "certificates": _certificates(partner),
+        "mentoring": _mentoring(actor, partner),
         "open_plan": any(plan.status == "open" for plan in plans),
         "programs": Program.objects.all() if actor.is_orchestrator else [],
         "gap": next_tier_gap(partner),

@@ -11,7 +11,15 @@ from ecosys.core.schemas import Detail
 from ecosys.partners.selectors import partner_get
 
 from . import services
-from .models import CertificateAward, Course, Enrollment, OnboardingTask, OnboardingTemplate
+from .models import (
+    CertificateAward,
+    Course,
+    Enrollment,
+    Mentor,
+    Mentorship,
+    OnboardingTask,
+    OnboardingTemplate,
+)
 
 router = Router(tags=["readiness"])
 ERRORS = {401: Detail, 403: Detail, 404: Detail}
@@ -368,3 +376,88 @@ def certificate_verify(request, code: str):
         "expires_on": str(award.expires_on),
         "valid": award.expires_on >= timezone.localdate(),
     }
+
+
+# -- mentors ---------------------------------------------------------------------------------
+
+
+class MentorIn(Schema):
+    person_id: UUID
+    capacity: int = 3
+    regions: list[str] = []
+    industries: list[str] = []
+    skills: str = ""
+
+
+class MentorOut(Schema):
+    id: UUID
+    person: str
+    capacity: int
+    regions: list[str]
+    industries: list[str]
+    skills: str
+
+
+class AssignIn(Schema):
+    mentor_id: UUID
+
+
+class SessionIn(Schema):
+    held_on: dt.date
+    notes: str
+    next_steps: str = ""
+
+
+def _mentor_out(m) -> dict:
+    return {
+        "id": m.public_id,
+        "person": str(m.person),
+        "capacity": m.capacity,
+        "regions": m.regions,
+        "industries": m.industries,
+        "skills": m.skills,
+    }
+
+
+@router.get("/mentors", response={200: list[MentorOut], **ERRORS})
+@access_rule("readiness.mentor:view")
+def mentor_list(request):
+    return [_mentor_out(m) for m in restrict(Mentor.objects.select_related("person"), request.auth)]
+
+
+@router.post("/mentors", response={201: MentorOut, **ERRORS})
+@access_rule("readiness.mentor:add")
+def mentor_add(request, payload: MentorIn):
+    from ecosys.ecosystem.selectors import person_get
+
+    from .mentoring import mentor_add as add
+
+    data = payload.dict()
+    data["person"] = person_get(actor=request.auth, public_id=data.pop("person_id"))
+    return Status(201, _mentor_out(add(actor=request.auth, **data)))
+
+
+@router.post("/partners/{partner_id}/mentorship", response={201: dict, **ERRORS})
+@access_rule("readiness.mentor:add")
+def mentorship_start(request, partner_id: UUID, payload: AssignIn):
+    """Give a partner a mentor (within the mentor's capacity); the match's reasons are kept."""
+    from .mentoring import mentor_assign
+
+    partner = partner_get(actor=request.auth, public_id=partner_id)
+    mentor = get_visible(Mentor.objects.all(), request.auth, public_id=payload.mentor_id)
+    mentorship = mentor_assign(actor=request.auth, partner=partner, mentor=mentor)
+    return Status(
+        201, {"id": str(mentorship.public_id), "mentor": str(mentor), "reasons": mentorship.reasons}
+    )
+
+
+@router.post("/mentorships/{mentorship_id}/sessions", response={201: dict, **ERRORS})
+@access_rule("readiness.mentor:add")
+def coaching_session_log(request, mentorship_id: UUID, payload: SessionIn):
+    from .mentoring import session_log
+
+    mentorship = get_visible(
+        Mentorship.objects.select_related("partner"), request.auth, public_id=mentorship_id
+    )
+    session = session_log(actor=request.auth, mentorship=mentorship, **payload.dict())
+    return Status(201, {"id": str(session.public_id), "held_on": str(session.held_on)})

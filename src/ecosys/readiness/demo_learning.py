@@ -66,3 +66,43 @@ def populate_learning(workspace, partner_orgs: list) -> None:
             issued_on=issued,
             expires_on=issued + dt.timedelta(days=730),
         )
+
+
+def populate_mentors(workspace, partners: list) -> None:
+    """Three mentors from the orchestrator's staff; the onboarding partners have one each."""
+    from ecosys.ecosystem.models import Region
+
+    from .mentoring import mentor_assign, session_log
+    from .models import Mentor
+
+    actor = Actor.system(workspace)
+    staff = Person.objects.filter(
+        organization=workspace.orchestrator, worker_type="employee"
+    ).order_by("id")[:3]
+    regions = [
+        [Region.EUROPE],
+        [Region.NORTH_AMERICA, Region.LATIN_AMERICA],
+        [Region.ASIA_PACIFIC, Region.MIDDLE_EAST_AFRICA],
+    ]
+    for person, covered in zip(staff, regions, strict=False):
+        Mentor.objects.create(
+            workspace=workspace,
+            person=person,
+            capacity=4,
+            regions=covered,
+            industries=["manufacturing", "automotive"],
+            skills="channel sales, service",
+        )
+    from .mentoring import suggestions
+
+    for partner in [p for p in partners if p.state == "onboarding"][:3]:
+        options = suggestions(partner)
+        if options:
+            mentorship = mentor_assign(actor=actor, partner=partner, mentor=options[0]["mentor"])
+            session_log(
+                actor=actor,
+                mentorship=mentorship,
+                held_on=timezone.localdate() - dt.timedelta(days=2),
+                notes="Kick-off: territory and first targets",
+                next_steps="Share the joint plan template",
+            )

@@ -231,3 +231,61 @@ class CertificateAward(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.certification} for {self.person}"
+
+
+class Mentor(TenantModel):
+    """A person in the mentor pool: how many partners they can coach, where, in which fields."""
+
+    person = models.OneToOneField(
+        "ecosystem.Person", on_delete=models.CASCADE, related_name="mentor"
+    )
+    capacity = models.PositiveSmallIntegerField(default=3)
+    regions = models.JSONField(default=list, blank=True)
+    industries = models.JSONField(default=list, blank=True)
+    skills = models.CharField(max_length=300, blank=True)
+    active = models.BooleanField(default=True)
+
+    class Access:
+        owner_paths: tuple[str, ...] = ()
+        external_actions = frozenset()
+
+    def __str__(self) -> str:
+        return str(self.person)
+
+
+class Mentorship(TenantModel):
+    """A mentor coaching one partner, with the reasons the match was made."""
+
+    mentor = models.ForeignKey(Mentor, on_delete=models.PROTECT, related_name="mentorships")
+    partner = models.ForeignKey(
+        "partners.Partner", on_delete=models.CASCADE, related_name="mentorships"
+    )
+    reasons = models.JSONField(default=list, blank=True)
+    started_on = models.DateField()
+    ended_on = models.DateField(null=True, blank=True)
+
+    class Access:
+        owner_paths = ("partner__organization",)
+        external_actions = frozenset({"view"})
+
+    def __str__(self) -> str:
+        return f"{self.mentor} coaching {self.partner.organization}"
+
+
+class CoachingSession(TenantModel):
+    """One logged coaching session: when, what was discussed, what comes next."""
+
+    mentorship = models.ForeignKey(Mentorship, on_delete=models.CASCADE, related_name="sessions")
+    held_on = models.DateField()
+    notes = models.TextField()
+    next_steps = models.CharField(max_length=500, blank=True)
+    logged_by = models.ForeignKey(
+        "core.User", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Access:
+        owner_paths = ("mentorship__partner__organization",)
+        external_actions = frozenset({"view"})
+
+    class Meta:
+        ordering = ["-held_on", "-id"]

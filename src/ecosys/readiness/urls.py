@@ -9,6 +9,9 @@ urlpatterns = [
     path("readiness/tasks/<uuid:public_id>/done/", views.task_done, name="task-done"),
     path("announcements/", views.announcement_list, name="announcement-list"),
     path("courses/", views.course_list, name="course-list"),
+    path("readiness/mentors/", views.mentor_list, name="mentor-list"),
+    path("partners/<uuid:public_id>/mentor/", views.mentor_assign, name="mentor-assign"),
+    path("mentorships/<uuid:public_id>/sessions/", views.session_log, name="session-log"),
     path("courses/<uuid:public_id>/", views.course_detail, name="course-detail"),
     path("courses/<uuid:public_id>/enroll/", views.course_enroll, name="course-enroll"),
     path(

@@ -18,6 +18,8 @@ from .models import (
     Certification,
     Course,
     Enrollment,
+    Mentor,
+    Mentorship,
     OnboardingTask,
     OnboardingTemplate,
 )
@@ -318,3 +320,99 @@ def verify(request, code):
             .first()
         )
     return render(request, "readiness/verify.html", {"award": award, "today": timezone.localdate()})
+
+
+# -- mentors and coaching --------------------------------------------------------------------
+
+
+class MentorForm(forms.Form):
+    person = forms.ModelChoiceField(queryset=None, to_field_name="public_id")
+    capacity = forms.IntegerField(min_value=1, max_value=20, initial=3)
+    regions = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple)
+    industries = forms.MultipleChoiceField(
+        required=False, widget=forms.SelectMultiple(attrs={"size": 5})
+    )
+    skills = forms.CharField(max_length=300, required=False)
+
+    def __init__(self, *args, people, **kwargs):
+        from ecosys.ecosystem.models import Industry, Region
+
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = people
+        self.fields["regions"].choices = Region.choices
+        self.fields["industries"].choices = Industry.choices
+
+
+@page("readiness.mentor:view")
+def mentor_list(request):
+    from ecosys.ecosystem.selectors import person_list
+
+    from . import mentoring
+
+    actor = request.actor
+    people = person_list(actor=actor).exclude(worker_type="bot").order_by("last_name")
+    form = MentorForm(request.POST or None, people=people) if actor.role != "read_only" else None
+    if form is not None and request.method == "POST" and form.is_valid():
+        added = apply_service(form, lambda: mentoring.mentor_add(actor=actor, **form.cleaned_data))
+        if added is not None:
+            messages.success(request, f"{added} joined the mentor pool.")
+            return redirect("readiness:mentor-list")
+    from django.db.models import Count, Q
+
+    mentors = Mentor.objects.select_related("person").annotate(
+        load=Count("mentorships", filter=Q(mentorships__ended_on__isnull=True))
+    )
+    return render(request, "readiness/mentor_list.html", {"mentors": mentors, "form": form})
+
+
+@require_POST
+@page("readiness.mentor:add")
+def mentor_assign(request, public_id):
+    from ecosys.partners.selectors import partner_get
+
+    from . import mentoring
+
+    actor = request.actor
+    partner = partner_get(actor=actor, public_id=public_id)
+    mentor = (
+        Mentor.objects.filter(public_id=request.POST.get("mentor") or None).first()
+        if request.POST.get("mentor")
+        else None
+    )
+    try:
+        if mentor is None:
+            raise ValidationError("Choose a mentor.")
+        mentoring.mentor_assign(actor=actor, partner=partner, mentor=mentor)
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+    else:
+        messages.success(request, f"{mentor} now coaches {partner.organization}.")
+    return redirect("partners:partner-detail", partner.public_id)
+
+
+class SessionForm(forms.Form):
+    held_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+    next_steps = forms.CharField(max_length=500, required=False)
+
+
+@require_POST
+@page("readiness.mentor:add")
+def session_log(request, public_id):
+    from . import mentoring
+
+    actor = request.actor
+    mentorship = get_visible(
+        Mentorship.objects.select_related("partner"), actor, public_id=public_id
+    )
+    form = SessionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give the date and what was discussed.")
+    else:
+        try:
+            mentoring.session_log(actor=actor, mentorship=mentorship, **form.cleaned_data)
+        except (ValidationError, PermissionDenied) as error:
+            messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        else:
+            messages.success(request, "Session logged.")
+    return redirect("partners:partner-detail", mentorship.partner.public_id)
