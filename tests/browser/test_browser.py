@@ -438,3 +438,83 @@ def test_partner_b_member_cannot_see_partner_a(demo, page, browser_errors):
     expect(page.locator("main")).not_to_contain_text(partner_a.name)
 
     assert browser_errors == []
+
+
+def test_an_applicant_becomes_an_active_partner_with_a_certified_person(
+    demo, page, browser, live_server, browser_errors
+):
+    """The whole partner journey in the browser: public form, approval, invitation, onboarding,
+    activation, training with a quiz, and the certificate on the partner's page."""
+    from django.core import mail
+
+    # 1. The applicant, not signed in, fills the public form (and takes more than 3 seconds).
+    page.goto("/apply/helix/")
+    page.locator("input[name=company_name]").fill("Kestrel Motion Oy")
+    page.locator("input[name=website_domain]").fill("kestrel-motion.example")
+    page.locator("select[name=country]").select_option("FI")
+    page.locator("select[name=region]").select_option("europe")
+    page.locator("select[name=partner_type]").select_option("integrator")
+    page.locator("input[name=contact_name]").fill("Kaisa Kestrel")
+    page.locator("input[name=contact_email]").fill("kaisa@kestrel-motion.example")
+    page.wait_for_timeout(3200)
+    page.get_by_role("button", name="Send application").click()
+    expect(page.get_by_role("heading", name="Thank you")).to_be_visible()
+
+    # 2. The channel manager approves it; the approval creates the partner in onboarding.
+    sign_in(page, CHANNEL_MANAGER)
+    page.goto("/partners/applications/")
+    page.get_by_role("link", name="Kestrel Motion Oy").click()
+    page.get_by_role("button", name=re.compile("^Approve")).click()
+    expect(page.locator(".flash")).to_contain_text("Decision recorded")
+    page.get_by_role("link", name="Kestrel Motion Oy").last.click()
+    expect(page.locator(".page-head .badge.state-onboarding")).to_be_visible()
+    keep(page, "journey-partner-onboarding")
+    page.locator("select[name=to_state]").select_option("active")
+    page.get_by_role("button", name="Change state").click()
+    expect(page.locator(".flash")).to_contain_text("is now active")
+    page.locator("form[action='/logout/'] button").evaluate("button => button.click()")
+
+    # 3. The applicant's invitation: choose a password through the one-time link, sign in.
+    invitation = next(m for m in mail.outbox if "/password/set/" in m.body)
+    link = re.search(r"/password/set/\S+", invitation.body).group(0)
+    page.goto(link)
+    page.locator("input[name=new_password1]").fill("Kestrel-rotor-77")
+    page.locator("input[name=new_password2]").fill("Kestrel-rotor-77")
+    page.get_by_role("button", name="Save password").click()
+    page.get_by_label("E-mail").fill("kaisa@kestrel-motion.example")
+    page.get_by_label("Password").fill("Kestrel-rotor-77")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Welcome, Kestrel Motion Oy")).to_be_visible()
+    expect(page.locator(".card").filter(has_text="Partnership status")).to_contain_text("Active")
+
+    # 4. She records herself as a person of her company and takes the training.
+    page.goto("/people/new/")
+    page.locator("input[name=first_name]").fill("Kaisa")
+    page.locator("input[name=last_name]").fill("Kestrel")
+    page.locator("input[name=email]").fill("kaisa@kestrel-motion.example")
+    page.locator("select[name=worker_type]").select_option("employee")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(".flash")).to_contain_text("added")
+    for course, answers in (
+        ("Servo drive basics", {"q1": "hx-200", "q2": "every-6-months"}),
+        ("Field service essentials", {}),
+    ):
+        page.goto("/courses/")
+        page.get_by_role("link", name=course).click()
+        page.locator("select[name=person]").select_option(label="Kaisa Kestrel (Kestrel Motion Oy)")
+        page.get_by_role("button", name="Enrol").click()
+        for name, value in answers.items():
+            page.locator(f"input[name={name}][value={value}]").check()
+        page.get_by_role("button", name=re.compile("Submit the quiz|Mark completed")).click()
+        expect(page.locator(".flash")).to_contain_text("Course completed")
+
+    # 5. Her certificate shows on the partner's page, with its PDF.
+    page.goto("/")
+    page.get_by_role("link", name=re.compile("Partnership status")).click()
+    certified = page.locator("article").filter(
+        has=page.get_by_role("heading", name="Certified people")
+    )
+    expect(certified).to_contain_text("Kaisa Kestrel")
+    expect(certified).to_contain_text("Certified Helix drive engineer")
+    keep(page, "journey-certified-partner")
+    assert browser_errors == []

@@ -169,3 +169,21 @@ def test_public_api_submission_and_partner_cannot_see_applications(client_as, wo
     assert client_as("partner_a_admin").get("/api/v1/applications").status_code == 403
     assert client_as("partner_a_admin").get("/partners/applications/").status_code == 403
     assert ApprovalStep.objects.count() == 0
+
+
+def test_staff_approval_invites_the_admin_too(
+    client_as, workspace, django_capture_on_commit_callbacks
+):
+    from ecosys.core.models import Membership
+
+    _apply(Client())
+    application = Application.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        client_as("orchestrator_staff").post(
+            f"/partners/applications/{application.public_id}/decide/", {"decision": "approve"}
+        )
+    application.refresh_from_db()
+    assert application.status == "approved"
+    assert (
+        Membership.objects.get(user__email="karla@kite-automation.example").role == "external_admin"
+    )

@@ -282,7 +282,8 @@ def _approve(actor: Actor, application: Application) -> None:
     )
     first, _, last = application.contact_name.partition(" ")
     member_add(
-        actor=actor,
+        # The approval itself grants the first admin, whoever approves (staff may not add members).
+        actor=Actor.system(actor.workspace, channel=actor.channel),
         email=application.contact_email,
         organization=organization,
         role=Role.EXTERNAL_ADMIN,
