@@ -51,6 +51,10 @@ def template_create(*, actor: Actor, name: str, description: str = "") -> Agreem
     template = AgreementTemplate(
         workspace=actor.workspace, name=(name or "").strip(), description=description.strip()
     )
+    if AgreementTemplate.objects.filter(name__iexact=template.name).exists():
+        raise ValidationError(
+            {"name": "A template with this name exists; publish a new version of it."}
+        )
     template.full_clean(exclude=["workspace"])
     template.save()
     audit_record(

@@ -116,6 +116,9 @@ def populate_partners(workspace, rng: random.Random, by_role: dict, partner_orgs
 
     populate_learning(workspace, [p.organization for p in partners if p.state == "active"][:6])
     populate_mentors(workspace, partners)
+    from .demo_more import populate_more
+
+    populate_more(workspace, partners)
     LocatorListing.objects.bulk_create(
         LocatorListing(
             workspace=workspace, partner=partner, published=True,

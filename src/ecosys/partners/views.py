@@ -133,6 +133,8 @@ def partner_detail(request, public_id):
         "onboarding": _onboarding(actor, partner),
         "certificates": _certificates(partner),
         "mentoring": _mentoring(actor, partner),
+        "people": partner.organization.people.order_by("last_name")[:20],
+        "assessments": partner.organization.assignments.select_related("questionnaire")[:10],
         "open_plan": any(plan.status == "open" for plan in plans),
         "programs": Program.objects.all() if actor.is_orchestrator else [],
         "gap": next_tier_gap(partner),

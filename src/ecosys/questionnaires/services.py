@@ -229,3 +229,21 @@ def reminders_send(*, today: dt.date | None = None) -> int:
         assignment.reminded_at = timezone.now()
         assignment.save(update_fields=["reminded_at"])
     return sent
+
+
+def latest_scores(partners, today) -> dict:
+    """Tier metric: each partner's most recent valid assessment score (0 when none)."""
+    from decimal import Decimal
+
+    scores: dict[int, Decimal] = {}
+    by_org = {p.organization_id: p.pk for p in partners}
+    rows = (
+        Assignment.objects.filter(
+            organization_id__in=by_org, score__isnull=False, valid_until__gte=today
+        )
+        .order_by("organization_id", "-submitted_at")
+        .values_list("organization_id", "score")
+    )
+    for organization_id, score in rows:
+        scores.setdefault(by_org[organization_id], score)
+    return {p.pk: scores.get(p.pk, Decimal(0)) for p in partners}
