@@ -473,6 +473,7 @@ def test_an_applicant_becomes_an_active_partner_with_a_certified_person(
     page.get_by_role("button", name="Change state").click()
     expect(page.locator(".flash")).to_contain_text("is now active")
     page.locator("form[action='/logout/'] button").evaluate("button => button.click()")
+    expect(page).to_have_url(re.compile(r"/login/"))  # signed out before following the link
 
     # 3. The applicant's invitation: choose a password through the one-time link, sign in.
     invitation = next(m for m in mail.outbox if "/password/set/" in m.body)

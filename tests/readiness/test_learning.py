@@ -151,3 +151,17 @@ def test_refresher_enrols_before_expiry_and_renews(actors, setup):
         .first()
     )
     assert newest.pk != old.pk and newest.expires_on > old.expires_on
+
+
+def test_assign_by_partner_role_skips_missing_prerequisites(actors, setup, client_as):
+    staff, first, second, certification, person = setup
+    result = learning.course_assign(actor=staff, course=first, partner_role="distributor")
+    assert result["enrolled"] > 0
+    blocked = learning.course_assign(actor=staff, course=second, partner_role="distributor")
+    assert blocked["enrolled"] == 0 and blocked["skipped"] > 0  # nobody finished Basics yet
+    with pytest.raises(ValidationError):
+        learning.course_assign(actor=staff, course=first)
+    response = client_as("orchestrator_staff").post(
+        f"/courses/{first.public_id}/assign/", {"partner_role": "dealer"}, follow=True
+    )
+    assert "enrolled" in response.content.decode()

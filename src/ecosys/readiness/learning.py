@@ -365,3 +365,52 @@ def certified_people(partners, today) -> dict[int, Decimal]:
         .annotate(n=Count("person", distinct=True))
     )
     return {p.pk: Decimal(counts.get(p.organization_id, 0)) for p in partners}
+
+
+@transaction.atomic
+def course_assign(
+    *, actor: Actor, course: Course, program=None, tier=None, partner_role: str = ""
+) -> dict:
+    """Enrol the people of every partner in a programme, tier or role (skipping those who lack
+    a prerequisite); returns how many were enrolled and skipped."""
+    from ecosys.partners.models import Partner
+
+    _orchestrator(actor)
+    if not (program or tier or partner_role):
+        raise ValidationError(
+            {"program": "Choose a programme, a tier or a partner role (or enrol people singly)."}
+        )
+    partners = Partner.objects.filter(state__in=["onboarding", "active", "at_risk"])
+    if program:
+        partners = partners.filter(program=program)
+    if tier:
+        partners = partners.filter(tier=tier)
+    if partner_role:
+        partners = partners.filter(organization__roles__role=partner_role)
+    people = Person.objects.filter(organization__in=partners.values("organization")).exclude(
+        worker_type="bot"
+    )
+    required = list(course.prerequisites.values_list("pk", flat=True))
+    done = {}
+    if required:
+        for person_id, course_id in Enrollment.objects.filter(
+            course_id__in=required, completed_at__isnull=False
+        ).values_list("person_id", "course_id"):
+            done.setdefault(person_id, set()).add(course_id)
+    existing = set(Enrollment.objects.filter(course=course).values_list("person_id", flat=True))
+    new, skipped = [], 0
+    for person in people:
+        if person.pk in existing:
+            continue
+        if required and not set(required) <= done.get(person.pk, set()):
+            skipped += 1
+            continue
+        new.append(Enrollment(workspace=actor.workspace, course=course, person=person))
+    Enrollment.objects.bulk_create(new)
+    audit_record(
+        actor=actor,
+        action="assign",
+        target=course,
+        changes={"enrolled": [None, len(new)], "skipped": [None, skipped]},
+    )
+    return {"enrolled": len(new), "skipped": skipped}

@@ -14,6 +14,7 @@ urlpatterns = [
     path("mentorships/<uuid:public_id>/sessions/", views.session_log, name="session-log"),
     path("courses/<uuid:public_id>/", views.course_detail, name="course-detail"),
     path("courses/<uuid:public_id>/enroll/", views.course_enroll, name="course-enroll"),
+    path("courses/<uuid:public_id>/assign/", views.course_assign, name="course-assign"),
     path(
         "enrollments/<uuid:public_id>/complete/",
         views.enrollment_complete,

@@ -219,6 +219,17 @@ def course_list(request):
     )
 
 
+def _assign_choices() -> dict:
+    from ecosys.ecosystem.models import CHANNEL_PARTNER_ROLES, EcosystemRole
+    from ecosys.partners.models import Program, Tier
+
+    return {
+        "programs": Program.objects.all(),
+        "tiers": Tier.objects.select_related("program"),
+        "roles": [(v, label) for v, label in EcosystemRole.choices if v in CHANNEL_PARTNER_ROLES],
+    }
+
+
 @page("readiness.course:view")
 def course_detail(request, public_id):
     actor = request.actor
@@ -232,6 +243,9 @@ def course_detail(request, public_id):
             "enrollments": enrollments,
             "people": _people_for(actor) if actor.role != "read_only" else [],
             "questions": list(course.quiz.questions.all()) if course.quiz else [],
+            "assign": _assign_choices()
+            if actor.is_orchestrator and actor.role != "read_only"
+            else None,
         },
     )
 
@@ -416,3 +430,40 @@ def session_log(request, public_id):
         else:
             messages.success(request, "Session logged.")
     return redirect("partners:partner-detail", mentorship.partner.public_id)
+
+
+@require_POST
+@page("readiness.course:add")
+def course_assign(request, public_id):
+    from ecosys.partners.models import Program, Tier
+
+    from .learning import course_assign as assign
+
+    actor = request.actor
+    course = get_visible(Course.objects.all(), actor, public_id=public_id)
+    program = (
+        Program.objects.filter(public_id=request.POST.get("program")).first()
+        if request.POST.get("program")
+        else None
+    )
+    tier = (
+        Tier.objects.filter(public_id=request.POST.get("tier")).first()
+        if request.POST.get("tier")
+        else None
+    )
+    try:
+        result = assign(
+            actor=actor,
+            course=course,
+            program=program,
+            tier=tier,
+            partner_role=request.POST.get("partner_role", ""),
+        )
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+    else:
+        messages.success(
+            request,
+            f"{result['enrolled']} enrolled; {result['skipped']} lack a prerequisite.",
+        )
+    return redirect("readiness:course-detail", course.public_id)
