@@ -186,7 +186,7 @@ def agreement_accept(
 ) -> Agreement:
     """Record the partner admin's acceptance: who, when, which version, from where."""
     agreement = (
-        Agreement.objects.select_for_update()
+        Agreement.objects.select_for_update(of=("self",))
         .select_related("version", "partner")
         .get(pk=agreement.pk)
     )
@@ -214,7 +214,7 @@ def agreement_accept(
 @transaction.atomic
 def agreement_decline(*, actor: Actor, agreement: Agreement, reason: str) -> Agreement:
     agreement = (
-        Agreement.objects.select_for_update()
+        Agreement.objects.select_for_update(of=("self",))
         .select_related("version", "partner")
         .get(pk=agreement.pk)
     )

@@ -177,7 +177,7 @@ def item_resolve(
     """Hand a relationship over to a successor, or close an item with a reason."""
     _check(actor)
     item = (
-        ContinuityItem.objects.select_for_update()
+        ContinuityItem.objects.select_for_update(of=("self",))
         .select_related("plan__partner__organization")
         .get(pk=item.pk)
     )
@@ -246,7 +246,11 @@ def item_resolve(
 def plan_complete(*, actor: Actor, plan: ContinuityPlan) -> ContinuityPlan:
     """Complete the plan once every item is decided: the partner retires, its access ends."""
     _check(actor)
-    plan = ContinuityPlan.objects.select_for_update().select_related("partner").get(pk=plan.pk)
+    plan = (
+        ContinuityPlan.objects.select_for_update(of=("self",))
+        .select_related("partner")
+        .get(pk=plan.pk)
+    )
     pending = plan.items.filter(resolution="pending").count()
     if pending:
         raise ValidationError(f"{pending} item(s) still need a decision; the plan cannot complete.")

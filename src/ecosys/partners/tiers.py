@@ -275,7 +275,7 @@ def proposal_decide(
     ):
         raise PermissionDenied("Only the orchestrator's staff decide tier changes.")
     proposal = (
-        TierProposal.objects.select_for_update()
+        TierProposal.objects.select_for_update(of=("self",))
         .select_related("partner__organization", "proposed_tier")
         .get(pk=proposal.pk)
     )

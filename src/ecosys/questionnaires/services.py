@@ -136,7 +136,9 @@ def assignment_send(
 def answers_submit(*, actor: Actor, assignment: Assignment, answers: dict[int, Any]) -> Assignment:
     """The organisation's member submits every answer at once; it is scored on the spot."""
     assignment = (
-        Assignment.objects.select_for_update().select_related("questionnaire").get(pk=assignment.pk)
+        Assignment.objects.select_for_update(of=("self",))
+        .select_related("questionnaire")
+        .get(pk=assignment.pk)
     )
     if (
         actor.organization_id != assignment.organization_id

@@ -159,7 +159,7 @@ def complete(
 ) -> Enrollment:
     """Finish a course: without a quiz it completes; with one, an attempt that must pass."""
     enrollment = (
-        Enrollment.objects.select_for_update()
+        Enrollment.objects.select_for_update(of=("self",))
         .select_related("course__quiz", "person")
         .get(pk=enrollment.pk)
     )
