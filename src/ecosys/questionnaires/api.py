@@ -7,13 +7,12 @@ from uuid import UUID
 from ninja import Router, Schema, Status
 from pydantic import Field
 
-from ecosys.core.access import access_rule, get_visible, restrict
+from ecosys.core.access import access_rule
 from ecosys.core.api import paginate
 from ecosys.core.schemas import Detail, Page
 from ecosys.ecosystem.selectors import organization_get
 
-from . import engine, services
-from .models import Assignment, Questionnaire
+from . import engine, selectors, services
 
 router = Router(tags=["assessments"])
 ERRORS = {401: Detail, 403: Detail, 404: Detail}
@@ -91,15 +90,13 @@ def assignment_out(a) -> dict:
 
 
 def _assignments(request):
-    return restrict(
-        Assignment.objects.select_related("questionnaire", "organization"), request.auth
-    )
+    return selectors.assignment_list(actor=request.auth)
 
 
 @router.get("/questionnaires", response={200: list[QuestionnaireOut], **ERRORS})
 @access_rule("questionnaires.questionnaire:view")
 def questionnaire_list(request):
-    return [questionnaire_out(q) for q in restrict(Questionnaire.objects.all(), request.auth)]
+    return [questionnaire_out(q) for q in selectors.questionnaire_list(actor=request.auth)]
 
 
 @router.post("/questionnaires", response={201: QuestionnaireOut, **ERRORS})
@@ -116,9 +113,7 @@ def questionnaire_create(request, payload: QuestionnaireIn):
 @access_rule("questionnaires.questionnaire:add")
 def assignment_send(request, questionnaire_id: UUID, payload: SendIn):
     """Send a questionnaire to an organisation, to answer by the due date."""
-    questionnaire = get_visible(
-        Questionnaire.objects.all(), request.auth, public_id=questionnaire_id
-    )
+    questionnaire = selectors.questionnaire_get(actor=request.auth, public_id=questionnaire_id)
     organization = organization_get(actor=request.auth, public_id=payload.organization_id)
     sent = services.assignment_send(
         actor=request.auth,
@@ -139,21 +134,21 @@ def assignment_list(request):
 @router.get("/assessments/{assignment_id}", response={200: AssignmentOut, **ERRORS})
 @access_rule("questionnaires.assignment:view")
 def assignment_detail(request, assignment_id: UUID):
-    return assignment_out(get_visible(_assignments(request), request.auth, public_id=assignment_id))
+    return assignment_out(selectors.assignment_get(actor=request.auth, public_id=assignment_id))
 
 
 @router.post("/assessments/{assignment_id}/answers", response={200: AssignmentOut, **ERRORS})
 @access_rule("questionnaires.assignment:change")
 def assignment_answer(request, assignment_id: UUID, payload: AnswersIn):
     """Submit every answer at once (the organisation's members); it is scored on the spot."""
-    assignment = get_visible(_assignments(request), request.auth, public_id=assignment_id)
+    assignment = selectors.assignment_get(actor=request.auth, public_id=assignment_id)
     services.answers_submit(actor=request.auth, assignment=assignment, answers=payload.answers)
-    return assignment_out(get_visible(_assignments(request), request.auth, public_id=assignment_id))
+    return assignment_out(selectors.assignment_get(actor=request.auth, public_id=assignment_id))
 
 
 @router.post("/assessments/{assignment_id}/review", response={200: AssignmentOut, **ERRORS})
 @access_rule("questionnaires.assignment:change")
 def assignment_review(request, assignment_id: UUID, payload: ReviewIn):
-    assignment = get_visible(_assignments(request), request.auth, public_id=assignment_id)
+    assignment = selectors.assignment_get(actor=request.auth, public_id=assignment_id)
     services.assignment_review(actor=request.auth, assignment=assignment, note=payload.note)
-    return assignment_out(get_visible(_assignments(request), request.auth, public_id=assignment_id))
+    return assignment_out(selectors.assignment_get(actor=request.auth, public_id=assignment_id))

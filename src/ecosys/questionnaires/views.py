@@ -7,13 +7,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_POST
 
-from ecosys.core.access import ADD, allows, get_visible, restrict
+from ecosys.core.access import ADD, allows
 from ecosys.core.pages import apply_service, page
 from ecosys.core.widgets import SearchSelectField
 from ecosys.ecosystem.selectors import organization_list
 
-from . import engine, services
-from .models import Assignment, Questionnaire
+from . import engine, selectors, services
+from .models import Questionnaire
 
 EXAMPLE = """# Capabilities
 ? Do you hold ISO 9001? | choice | Yes=10; No=0
@@ -50,7 +50,7 @@ def questionnaire_list(request):
                 f"Questionnaire “{created}” created with {created.questions.count()} questions.",
             )
             return redirect("questionnaires:questionnaire-detail", created.public_id)
-    rows = restrict(Questionnaire.objects.all(), actor)
+    rows = selectors.questionnaire_list(actor=actor)
     return render(
         request, "questionnaires/questionnaire_list.html", {"questionnaires": rows, "form": form}
     )
@@ -72,7 +72,7 @@ class SendForm(forms.Form):
 @page("questionnaires.questionnaire:view")
 def questionnaire_detail(request, public_id):
     actor = request.actor
-    questionnaire = get_visible(Questionnaire.objects.all(), actor, public_id=public_id)
+    questionnaire = selectors.questionnaire_get(actor=actor, public_id=public_id)
     form = SendForm(request.POST or None, organizations=organization_list(actor=actor))
     if request.method == "POST" and form.is_valid():
         sent = apply_service(
@@ -100,20 +100,14 @@ def questionnaire_detail(request, public_id):
 
 @page("questionnaires.assignment:view")
 def assignment_list(request):
-    rows = restrict(
-        Assignment.objects.select_related("questionnaire", "organization"), request.actor
-    )
+    rows = selectors.assignment_list(actor=request.actor)
     return render(request, "questionnaires/assignment_list.html", {"assignments": rows[:300]})
 
 
 @page("questionnaires.assignment:view")
 def assignment_detail(request, public_id):
     actor = request.actor
-    assignment = get_visible(
-        Assignment.objects.select_related("questionnaire", "organization"),
-        actor,
-        public_id=public_id,
-    )
+    assignment = selectors.assignment_get(actor=actor, public_id=public_id)
     questions = list(assignment.questionnaire.questions.all())
     answers = {a.question_id: a for a in assignment.answers.all()}
     can_answer = (
@@ -153,9 +147,7 @@ def _answers_from(post, questions) -> dict[int, object]:
 @page("questionnaires.assignment:change")
 def assignment_answer(request, public_id):
     actor = request.actor
-    assignment = get_visible(
-        Assignment.objects.select_related("questionnaire"), actor, public_id=public_id
-    )
+    assignment = selectors.assignment_get(actor=actor, public_id=public_id)
     try:
         services.answers_submit(
             actor=actor, assignment=assignment,
@@ -178,7 +170,7 @@ def assignment_answer(request, public_id):
 @page("questionnaires.assignment:change")
 def assignment_review(request, public_id):
     actor = request.actor
-    assignment = get_visible(Assignment.objects.all(), actor, public_id=public_id)
+    assignment = selectors.assignment_get(actor=actor, public_id=public_id)
     try:
         services.assignment_review(
             actor=actor, assignment=assignment, note=request.POST.get("note", "")
