@@ -4,7 +4,7 @@ from django.core.exceptions import PermissionDenied
 from ninja import File, Form, Router, Status, UploadedFile
 
 from . import selectors, services
-from .access import MEMBER, access_rule, get_visible
+from .access import MEMBER, access_rule
 from .listing import list_page
 from .models import ApiToken, AuditEvent, ImportJob
 from .schemas import (
@@ -151,7 +151,7 @@ def import_create(request, kind: Form[str], file: File[UploadedFile]):
 @access_rule("core.importjob:view")
 def import_detail(request, job_id: str):
     """An import's progress and, when it failed, its row-and-column error report."""
-    return _job_out(get_visible(ImportJob.objects.all(), request.auth, public_id=_uuid(job_id)))
+    return _job_out(selectors.import_job_get(actor=request.auth, public_id=_uuid(job_id)))
 
 
 def _uuid(text: str):

@@ -97,3 +97,23 @@ def shareable_get(*, actor: Actor, target_type: str, public_id, action: str = "c
     if not getattr(getattr(model, "Access", None), "shareable", False):
         raise Http404("Not found.")
     return get_visible(model.objects.all(), actor, action=action, public_id=public_id)
+
+
+def workspace_by_slug(slug: str):
+    """A workspace for the public pages (application form, locator); 404 when unknown."""
+    from django.http import Http404
+
+    from .models import Workspace
+
+    workspace = Workspace.objects.filter(slug=slug).select_related("orchestrator").first()
+    if workspace is None:
+        raise Http404("No such partner programme.")
+    return workspace
+
+
+def import_job_get(*, actor: Actor, public_id):
+    """An import job the actor may see (its own organisation's, or any for the orchestrator)."""
+    from .access import get_visible
+    from .models import ImportJob
+
+    return get_visible(ImportJob.objects.defer("content"), actor, public_id=public_id)

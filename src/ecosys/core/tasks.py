@@ -60,3 +60,25 @@ def import_job_run(job_id: int) -> str:
             finished_at=timezone.now(),
         )
         return status
+
+
+def per_workspace(work, *, workspace_id: int | None = None):
+    """Run `work(workspace)` in each workspace's scope (or one) and add up what it returns:
+    numbers, or dicts of numbers. The daily jobs of every app go through here."""
+    from ecosys.core.models import Workspace
+
+    with scopes_disabled():
+        workspaces = list(
+            Workspace.objects.filter(**({"pk": workspace_id} if workspace_id else {}))
+        )
+    total = None
+    for workspace in workspaces:
+        with scope(workspace=workspace.pk):
+            result = work(workspace)
+        if isinstance(result, dict):
+            total = total or {}
+            for key, value in result.items():
+                total[key] = total.get(key, 0) + value
+        else:
+            total = (total or 0) + result
+    return total if total is not None else 0

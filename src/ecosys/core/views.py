@@ -17,7 +17,6 @@ from .access import ADD, MEMBER, PUBLIC, allows
 from .forms import AuditFilterForm, ImportUploadForm, MemberForm, ShareForm, TokenForm
 from .imports import IMPORTERS
 from .listing import list_page
-from .models import ImportJob
 from .pages import apply_service, is_htmx, page
 
 
@@ -154,9 +153,7 @@ def import_create(request, kind):
 
 @page("core.importjob:view")
 def import_detail(request, public_id):
-    from .access import get_visible
-
-    job = get_visible(ImportJob.objects.defer("content"), request.actor, public_id=public_id)
+    job = selectors.import_job_get(actor=request.actor, public_id=public_id)
     template = "core/partials/import_status.html" if is_htmx(request) else "core/import_detail.html"
     back = {"organizations": "ecosystem:organization-list", "people": "ecosystem:person-list"}
     return render(

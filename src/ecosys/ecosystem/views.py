@@ -1,7 +1,5 @@
 """Ecosystem pages: organisations, people, relationships, person roles and the graph."""
 
-import uuid
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
@@ -11,7 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from ecosys.core.access import ADD, CHANGE, DELETE, allows, can
-from ecosys.core.pages import apply_service, list_response, page, sharing_context
+from ecosys.core.pages import apply_service, detail_url, list_response, page, sharing_context
 from ecosys.core.selectors import audit_for
 
 from . import lists, selectors, services
@@ -36,10 +34,7 @@ DETAIL_ROWS = 20  # rows per section on a detail page; each section links to its
 
 
 def _detail(name):
-    """Detail URL of a row; reversed once per list, not once per row (that showed in profiles)."""
-    zero = uuid.UUID(int=0)
-    prefix, suffix = reverse(f"ecosystem:{name}-detail", args=[zero]).split(str(zero))
-    return lambda obj: f"{prefix}{obj.public_id}{suffix}"
+    return detail_url(f"ecosystem:{name}-detail")
 
 
 # -- organisations ---------------------------------------------------------------------------

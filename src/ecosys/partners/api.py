@@ -245,14 +245,9 @@ def application_out(application) -> dict:
 
 
 def _public_workspace(slug: str):
-    from django.http import Http404
+    from ecosys.core.selectors import workspace_by_slug
 
-    from ecosys.core.models import Workspace
-
-    workspace = Workspace.objects.filter(slug=slug).first()
-    if workspace is None:
-        raise Http404("No such partner programme.")
-    return workspace
+    return workspace_by_slug(slug)
 
 
 @router.get(

@@ -1,10 +1,9 @@
-"""Background work of the partner programme."""
+"""Background work of the partner programme (queued daily by `ecosys worker`)."""
 
 from django.utils import timezone
-from django_scopes import scope, scopes_disabled
 from django_tasks import task
 
-from ecosys.core.models import Workspace
+from ecosys.core.tasks import per_workspace
 
 from .agreements import agreements_review
 
@@ -12,19 +11,12 @@ from .agreements import agreements_review
 @task()
 def agreements_review_run(workspace_id: int | None = None) -> dict:
     """Reminders before notice dates, automatic renewals and ends: for one or every workspace."""
-    with scopes_disabled():
-        workspaces = list(
-            Workspace.objects.filter(**({"pk": workspace_id} if workspace_id else {}))
-        )
-    totals: dict[str, int] = {}
-    for workspace in workspaces:
-        with scope(workspace=workspace.pk):
-            for key, value in agreements_review(workspace=workspace).items():
-                totals[key] = totals.get(key, 0) + value
-            totals["access_ended"] = totals.get("access_ended", 0) + continuity_access_due(
-                today=timezone.localdate()
-            )
-    return totals
+
+    def review(workspace) -> dict:
+        access_ended = continuity_access_due(today=timezone.localdate())
+        return {**agreements_review(workspace=workspace), "access_ended": access_ended}
+
+    return per_workspace(review, workspace_id=workspace_id)
 
 
 def continuity_access_due(*, today) -> int:
@@ -43,13 +35,6 @@ def tiers_evaluate_run(workspace_id: int | None = None) -> dict:
     """The scheduled tier evaluation: proposals for every enrolled partner whose figures moved."""
     from .tiers import tiers_evaluate
 
-    with scopes_disabled():
-        workspaces = list(
-            Workspace.objects.filter(**({"pk": workspace_id} if workspace_id else {}))
-        )
-    totals: dict[str, int] = {}
-    for workspace in workspaces:
-        with scope(workspace=workspace.pk):
-            for key, value in tiers_evaluate(workspace=workspace).items():
-                totals[key] = totals.get(key, 0) + value
-    return totals
+    return per_workspace(
+        lambda workspace: tiers_evaluate(workspace=workspace), workspace_id=workspace_id
+    )

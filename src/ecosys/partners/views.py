@@ -1,7 +1,5 @@
 """Partner lifecycle pages: the partner list and board, partner pages, ideal partner profiles."""
 
-import uuid
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
@@ -10,19 +8,13 @@ from django.views.decorators.http import require_POST
 
 from ecosys.core.access import ADD, CHANGE, allows, can
 from ecosys.core.models import User
-from ecosys.core.pages import apply_service, list_response, page
+from ecosys.core.pages import apply_service, detail_url, list_response, page
 from ecosys.ecosystem.selectors import organization_list
 
 from . import lists, selectors, services
 from .forms import CriterionFormSet, PartnerForm, ProfileForm, TransitionForm
 from .models import PARTNER_TRANSITIONS, IdealPartnerProfile, Partner, Program
 from .tiers import BENEFITS, next_tier_gap
-
-
-def _detail_url():
-    zero = uuid.UUID(int=0)
-    prefix, suffix = reverse("partners:partner-detail", args=[zero]).split(str(zero))
-    return lambda partner: f"{prefix}{partner.public_id}{suffix}"
 
 
 def _owners(actor):
@@ -41,7 +33,7 @@ def partner_list(request):
         queryset=selectors.partner_list(actor=request.actor),
         template="partners/partner_list.html",
         context={"title": "Partners", "can_add": allows(request.actor, ADD, Partner)},
-        detail_url=_detail_url(),
+        detail_url=detail_url("partners:partner-detail"),
     )
 
 

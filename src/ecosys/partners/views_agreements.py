@@ -1,7 +1,6 @@
 """Agreement pages: templates and their versions, issuing, acceptance in the portal."""
 
 import datetime as dt
-import uuid
 
 from django import forms
 from django.contrib import messages
@@ -12,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from ecosys.core.access import ADD, allows, get_visible, restrict
-from ecosys.core.pages import apply_service, list_response, page
+from ecosys.core.pages import apply_service, detail_url, list_response, page
 
 from . import agreements, lists
 from .models import Agreement, AgreementTemplate, AgreementVersion, Partner, PartnerState, Renewal
@@ -23,12 +22,6 @@ def _agreements(actor):
     return restrict(
         Agreement.objects.select_related("version__template", "partner__organization"), actor
     )
-
-
-def _detail_url():
-    zero = uuid.UUID(int=0)
-    prefix, suffix = reverse("partners:agreement-detail", args=[zero]).split(str(zero))
-    return lambda agreement: f"{prefix}{agreement.public_id}{suffix}"
 
 
 @page("partners.agreement:view")
@@ -42,7 +35,7 @@ def agreement_list(request):
             "title": "Agreements",
             "can_add": allows(request.actor, ADD, Agreement) and request.actor.is_orchestrator,
         },
-        detail_url=_detail_url(),
+        detail_url=detail_url("partners:agreement-detail"),
     )
 
 

@@ -2,14 +2,13 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 from django_scopes import scope
 
 from ecosys.core.access import PUBLIC, get_visible, restrict
-from ecosys.core.models import Workspace
 from ecosys.core.pages import page
+from ecosys.core.selectors import workspace_by_slug
 from ecosys.ecosystem.models import Region, country_choices
 
 from . import applications
@@ -23,9 +22,7 @@ def _client_address(request) -> str | None:
 @page(PUBLIC)
 def apply(request, slug):
     """The public "become a partner" page of a workspace (no sign-in)."""
-    workspace = Workspace.objects.filter(slug=slug).select_related("orchestrator").first()
-    if workspace is None:
-        raise Http404("No such partner programme.")
+    workspace = workspace_by_slug(slug)
     errors, data = {}, {}
     with scope(workspace=workspace.pk):
         if request.method == "POST":

@@ -3,14 +3,13 @@
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 from django_scopes import scope
 
 from ecosys.core.access import PUBLIC
-from ecosys.core.models import Workspace
 from ecosys.core.pages import page
+from ecosys.core.selectors import workspace_by_slug
 from ecosys.ecosystem.models import EcosystemRole, Region
 
 from . import locator, selectors
@@ -19,9 +18,7 @@ from . import locator, selectors
 @page(PUBLIC)
 def public_locator(request, slug):
     """Find a partner near you (no sign-in): only partners that agreed to be listed."""
-    workspace = Workspace.objects.filter(slug=slug).select_related("orchestrator").first()
-    if workspace is None:
-        raise Http404("No such partner programme.")
+    workspace = workspace_by_slug(slug)
     region, capability, role = (
         request.GET.get(k, "").strip() for k in ("region", "capability", "role")
     )

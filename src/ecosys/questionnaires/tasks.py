@@ -1,20 +1,13 @@
-"""Background work of the questionnaire engine."""
+"""Background work of the questionnaire engine (queued daily by `ecosys worker`)."""
 
-from django_scopes import scope, scopes_disabled
 from django_tasks import task
 
-from ecosys.core.models import Workspace
+from ecosys.core.tasks import per_workspace
 
 from .services import reminders_send
 
 
 @task()
 def questionnaire_reminders_run() -> int:
-    """Remind organisations of assessments due within a week (daily, in the worker)."""
-    with scopes_disabled():
-        workspaces = list(Workspace.objects.all())
-    sent = 0
-    for workspace in workspaces:
-        with scope(workspace=workspace.pk):
-            sent += reminders_send()
-    return sent
+    """Remind organisations of assessments due within a week."""
+    return per_workspace(lambda workspace: reminders_send())
