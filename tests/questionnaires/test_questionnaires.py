@@ -15,7 +15,8 @@ SOURCE = EXAMPLE
 
 def test_parse_reads_sections_kinds_options_and_conditions():
     questions = engine.parse(SOURCE)
-    assert [q.kind for q in questions] == ["choice", "text", "multi", "scale", "number"]
+    assert [q.kind for q in questions] == ["choice", "text", "multi", "scale", "number", "file"]
+    assert questions[5].options == [{"types": ["pdf", "png", "jpg"]}]
     assert questions[0].options == [
         {"value": "yes", "label": "Yes", "score": 10.0},
         {"value": "no", "label": "No", "score": 0.0},

@@ -5,10 +5,9 @@ from uuid import UUID
 from django.core.exceptions import PermissionDenied, ValidationError
 from ninja import Router, Status
 
-from ecosys.core.access import CHANGE, DELETE, PUBLIC, access_rule, get_visible, restrict
+from ecosys.core.access import CHANGE, DELETE, PUBLIC, access_rule
 from ecosys.core.api import paginate
 from ecosys.core.listing import export_response, list_apply
-from ecosys.core.models import User
 from ecosys.core.schemas import Detail, Page
 from ecosys.ecosystem.selectors import organization_get
 
@@ -16,18 +15,6 @@ from . import agreements as agreement_services
 from . import applications, continuity, lists, locator, selectors, services
 from . import tiers as tier_services
 from .applications import form_token
-from .models import (
-    Agreement,
-    AgreementTemplate,
-    AgreementVersion,
-    Application,
-    ApprovalStep,
-    ContinuityItem,
-    ContinuityPlan,
-    Program,
-    Tier,
-    TierProposal,
-)
 from .schemas import (
     AgreementDecisionIn,
     AgreementIssueIn,
@@ -96,9 +83,11 @@ def profile_out(profile) -> dict:
 def _resolve(actor, data: dict) -> dict:
     if "owner" in data:
         email = data.pop("owner")
-        owner = User.objects.filter(email=(email or "").lower()).first() if email else None
+        owner = selectors.owner_by_email(actor=actor, email=email) if email else None
         if email and owner is None:
-            raise ValidationError({"owner": f"No user with the e-mail {email}."})
+            raise ValidationError(
+                {"owner": f"No active member of the orchestrator has the e-mail {email}."}
+            )
         data["owner"] = owner
     if "fit_profile_id" in data:
         profile_id = data.pop("fit_profile_id")
@@ -284,23 +273,25 @@ def application_submit(request, slug: str, payload: ApplicationIn):
     return Status(201, {"received": True, "message": "Thank you; we answer by e-mail."})
 
 
-def _application_rows(request):
-    return restrict(
-        Application.objects.select_related("current_step", "partner").prefetch_related(
-            "decisions__decided_by"
-        ),
-        request.auth,
-    )
-
-
 @router.get("/applications", response={200: Page[ApplicationOut], **ERRORS}, tags=["applications"])
 @access_rule("partners.application:view")
-def application_list(request, status: str | None = None):
-    """Partner applications (orchestrator); filter by status: pending, approved, rejected."""
-    rows = _application_rows(request)
-    if status:
-        rows = rows.filter(status=status)
+def application_list(request):
+    """Partner applications (orchestrator). Filters: status (pending, approved, rejected),
+    partner_type, country; q (company, domain, contact); sort (-created_at…)."""
+    rows = list_apply(
+        selectors.application_list(actor=request.auth), request.GET, lists.APPLICATIONS
+    ).queryset
     return paginate(request, rows, application_out)
+
+
+@router.get("/applications/export", response={200: None, **ERRORS}, tags=["applications"])
+@access_rule("partners.application:view")
+def application_export(request, format: str = "csv"):  # noqa: A002 - the public parameter name
+    """The applications list as CSV or XLSX (same filters as the list)."""
+    rows = list_apply(
+        selectors.application_list(actor=request.auth), request.GET, lists.APPLICATIONS
+    ).queryset
+    return export_response(rows, lists.APPLICATIONS, format)
 
 
 @router.get(
@@ -310,9 +301,7 @@ def application_list(request, status: str | None = None):
 )
 @access_rule("partners.application:view")
 def application_detail(request, application_id: UUID):
-    return application_out(
-        get_visible(_application_rows(request), request.auth, public_id=application_id)
-    )
+    return application_out(selectors.application_get(actor=request.auth, public_id=application_id))
 
 
 @router.post(
@@ -323,11 +312,9 @@ def application_detail(request, application_id: UUID):
 @access_rule("partners.application:change")
 def application_decide(request, application_id: UUID, payload: DecisionIn):
     """Approve or reject the current step (approvers only), or comment."""
-    application = get_visible(_application_rows(request), request.auth, public_id=application_id)
+    application = selectors.application_get(actor=request.auth, public_id=application_id)
     applications.application_decide(actor=request.auth, application=application, **payload.dict())
-    return application_out(
-        get_visible(_application_rows(request), request.auth, public_id=application_id)
-    )
+    return application_out(selectors.application_get(actor=request.auth, public_id=application_id))
 
 
 @router.get(
@@ -335,7 +322,7 @@ def application_decide(request, application_id: UUID, payload: DecisionIn):
 )
 @access_rule("partners.approvalstep:view")
 def approval_steps_get(request):
-    steps = ApprovalStep.objects.prefetch_related("approvers")
+    steps = selectors.approval_step_list(actor=request.auth)
     return [{"name": s.name, "approvers": [u.email for u in s.approvers.all()]} for s in steps]
 
 
@@ -383,20 +370,13 @@ def agreement_out(agreement) -> dict:
     }
 
 
-def _agreement_rows(request):
-    return restrict(
-        Agreement.objects.select_related(
-            "version__template", "partner__organization", "accepted_by"
-        ),
-        request.auth,
-    )
-
-
 @router.get("/agreements", response={200: Page[AgreementOut], **ERRORS}, tags=["agreements"])
 @access_rule("partners.agreement:view")
 def agreement_list(request):
     """Agreements you can see (a partner: its own). Filters: status, template; q; sort."""
-    rows = list_apply(_agreement_rows(request), request.GET, lists.AGREEMENTS).queryset
+    rows = list_apply(
+        selectors.agreement_list(actor=request.auth), request.GET, lists.AGREEMENTS
+    ).queryset
     return paginate(request, rows, agreement_out)
 
 
@@ -405,9 +385,7 @@ def agreement_list(request):
 )
 @access_rule("partners.agreement:view")
 def agreement_detail(request, agreement_id: UUID):
-    return agreement_out(
-        get_visible(_agreement_rows(request), request.auth, public_id=agreement_id)
-    )
+    return agreement_out(selectors.agreement_get(actor=request.auth, public_id=agreement_id))
 
 
 @router.post("/agreements", response={201: AgreementOut, **ERRORS}, tags=["agreements"])
@@ -416,9 +394,7 @@ def agreement_issue(request, payload: AgreementIssueIn):
     """Issue the newest version of a template to a partner."""
     actor = request.auth
     partner = selectors.partner_get(actor=actor, public_id=payload.partner_id)
-    version = get_visible(
-        AgreementVersion.objects.select_related("template"), actor, public_id=payload.version_id
-    )
+    version = selectors.agreement_version_get(actor=actor, public_id=payload.version_id)
     agreement = agreement_services.agreement_issue(
         actor=actor, partner=partner, version=version, start_date=payload.start_date
     )
@@ -433,7 +409,7 @@ def agreement_issue(request, payload: AgreementIssueIn):
 @access_rule("partners.agreement:change")
 def agreement_decide(request, agreement_id: UUID, payload: AgreementDecisionIn):
     """The partner admin accepts (naming the version read) or declines (with a reason)."""
-    agreement = get_visible(_agreement_rows(request), request.auth, public_id=agreement_id)
+    agreement = selectors.agreement_get(actor=request.auth, public_id=agreement_id)
     if payload.decision == "accept":
         agreement_services.agreement_accept(
             actor=request.auth, agreement=agreement, address=request.META.get("REMOTE_ADDR"),
@@ -445,15 +421,13 @@ def agreement_decide(request, agreement_id: UUID, payload: AgreementDecisionIn):
         )
     else:
         raise ValidationError({"decision": "accept or decline"})
-    return agreement_out(
-        get_visible(_agreement_rows(request), request.auth, public_id=agreement_id)
-    )
+    return agreement_out(selectors.agreement_get(actor=request.auth, public_id=agreement_id))
 
 
 @router.get("/agreement-templates", response={200: list[dict], **ERRORS}, tags=["agreements"])
 @access_rule("partners.agreementtemplate:view")
 def template_list(request):
-    templates = AgreementTemplate.objects.prefetch_related("versions__template")
+    templates = selectors.agreement_template_list(actor=request.auth)
     return [
         {"id": str(t.public_id), "name": t.name, "description": t.description,
          "versions": [version_out(v) for v in t.versions.all()]}
@@ -476,7 +450,7 @@ def template_create(request, payload: TemplateIn):
 @access_rule("partners.agreementversion:add")
 def version_publish(request, template_id: UUID, payload: VersionIn):
     """Publish the next version of a template's terms (published versions never change)."""
-    template = get_visible(AgreementTemplate.objects.all(), request.auth, public_id=template_id)
+    template = selectors.agreement_template_get(actor=request.auth, public_id=template_id)
     version = agreement_services.version_publish(
         actor=request.auth, template=template, **payload.dict()
     )
@@ -527,9 +501,7 @@ def proposal_out(proposal) -> dict:
 @router.get("/programs", response={200: list[ProgramOut], **ERRORS}, tags=["programmes"])
 @access_rule("partners.program:view")
 def program_list(request):
-    return [
-        program_out(p) for p in restrict(Program.objects.prefetch_related("tiers"), request.auth)
-    ]
+    return [program_out(p) for p in selectors.program_list(actor=request.auth)]
 
 
 @router.post("/programs", response={201: ProgramOut, **ERRORS}, tags=["programmes"])
@@ -543,7 +515,7 @@ def program_create(request, payload: ProgramIn):
 @router.put("/programs/{program_id}", response={200: ProgramOut, **ERRORS}, tags=["programmes"])
 @access_rule("partners.program:change")
 def program_update(request, program_id: UUID, payload: ProgramIn):
-    program = get_visible(Program.objects.all(), request.auth, action=CHANGE, public_id=program_id)
+    program = selectors.program_get(actor=request.auth, action=CHANGE, public_id=program_id)
     return program_out(
         tier_services.program_save(actor=request.auth, program=program, **payload.dict())
     )
@@ -557,7 +529,7 @@ def partner_enroll(request, partner_id: UUID, payload: EnrollIn):
     """Enrol a partner in a programme (null: none); the evaluation then proposes its tier."""
     partner = selectors.partner_get(actor=request.auth, public_id=partner_id, action=CHANGE)
     program = (
-        get_visible(Program.objects.all(), request.auth, public_id=payload.program_id)
+        selectors.program_get(actor=request.auth, public_id=payload.program_id)
         if payload.program_id
         else None
     )
@@ -568,12 +540,7 @@ def partner_enroll(request, partner_id: UUID, payload: EnrollIn):
 @router.get("/tier-proposals", response={200: Page[ProposalOut], **ERRORS}, tags=["programmes"])
 @access_rule("partners.tierproposal:view")
 def proposal_list(request, status: str | None = None):
-    rows = restrict(
-        TierProposal.objects.select_related(
-            "partner__organization", "current_tier", "proposed_tier__program", "decided_tier"
-        ),
-        request.auth,
-    )
+    rows = selectors.proposal_list(actor=request.auth)
     if status:
         rows = rows.filter(status=status)
     return paginate(request, rows, proposal_out)
@@ -587,18 +554,12 @@ def proposal_list(request, status: str | None = None):
 @access_rule("partners.tierproposal:change")
 def proposal_decide(request, proposal_id: UUID, payload: ProposalDecisionIn):
     """Approve the proposed tier, override it (tier_rank + reason) or dismiss it (reason)."""
-    proposal = get_visible(
-        TierProposal.objects.select_related(
-            "partner__organization", "current_tier", "proposed_tier__program", "decided_tier"
-        ),
-        request.auth,
-        public_id=proposal_id,
-    )
+    proposal = selectors.proposal_get(actor=request.auth, public_id=proposal_id)
     tier = None
     if payload.tier_rank is not None:
-        tier = Tier.objects.filter(
-            program_id=proposal.proposed_tier.program_id, rank=payload.tier_rank
-        ).first()
+        tier = selectors.tier_by_rank(
+            actor=request.auth, program_id=proposal.proposed_tier.program_id, rank=payload.tier_rank
+        )
     tier_services.proposal_decide(
         actor=request.auth,
         proposal=proposal,
@@ -639,9 +600,7 @@ def plan_out(plan) -> dict:
 
 
 def _plan(request, plan_id):
-    return get_visible(
-        ContinuityPlan.objects.select_related("partner"), request.auth, public_id=plan_id
-    )
+    return selectors.continuity_plan_get(actor=request.auth, public_id=plan_id)
 
 
 @router.post(
@@ -667,9 +626,7 @@ def plan_detail(request, plan_id: UUID):
 @access_rule("partners.partner:change")
 def item_resolve(request, item_id: UUID, payload: ItemResolutionIn):
     """Hand a customer relationship to a successor, or close an item with a reason."""
-    item = get_visible(
-        ContinuityItem.objects.select_related("plan"), request.auth, public_id=item_id
-    )
+    item = selectors.continuity_item_get(actor=request.auth, public_id=item_id)
     successor = (
         organization_get(actor=request.auth, public_id=payload.successor_id)
         if payload.successor_id

@@ -138,6 +138,9 @@ def populate_partners(workspace, rng: random.Random, by_role: dict, partner_orgs
         ),
         batch_size=5000,
     )  # fmt: skip
+    from ecosys.selling.demo import populate_deals  # selling builds on the partners
+
+    populate_deals(workspace, partners, partner_orgs)
 
 
 def populate_programme(workspace, partners: list) -> None:

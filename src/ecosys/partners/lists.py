@@ -5,7 +5,14 @@ import django_filters
 from ecosys.core.listing import Column, ListSpec
 from ecosys.core.widgets import FastSelect
 
-from .models import Agreement, AgreementStatus, Partner, PartnerState
+from .models import (
+    Agreement,
+    AgreementStatus,
+    Application,
+    ApplicationStatus,
+    Partner,
+    PartnerState,
+)
 
 
 class PartnerFilter(django_filters.FilterSet):
@@ -118,4 +125,53 @@ AGREEMENTS = ListSpec(
     default_sort="end_date",
     export_name="agreements",
     related=("partner__organization", "version__template"),
+)
+
+
+class ApplicationFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(
+        choices=ApplicationStatus.choices, empty_label="Any status", widget=FastSelect
+    )
+    partner_type = django_filters.CharFilter(lookup_expr="iexact", label="Type")
+    country = django_filters.CharFilter(lookup_expr="iexact", label="Country (code)")
+
+    class Meta:
+        model = Application
+        fields = ["status", "partner_type", "country"]
+
+
+APPLICATIONS = ListSpec(
+    filterset=ApplicationFilter,
+    search_fields=("company_name", "website_domain", "contact_name", "contact_email"),
+    columns=(
+        Column("id", "ID", lambda a: a.public_id),
+        Column("company_name", "Company", lambda a: a.company_name, sort="company_name", link=True),
+        Column("website_domain", "Domain", lambda a: a.website_domain, sort="website_domain"),
+        Column("partner_type", "Type", lambda a: a.partner_type, sort="partner_type"),
+        Column("country", "Country", lambda a: a.country, sort="country"),
+        Column("contact_name", "Contact", lambda a: a.contact_name, in_table=False),
+        Column("contact_email", "Contact e-mail", lambda a: a.contact_email, in_table=False),
+        Column(
+            "created_at",
+            "Received",
+            lambda a: a.created_at,
+            sort="created_at",
+            display=lambda a: a.created_at.date(),
+        ),
+        Column(
+            "status",
+            "Status",
+            lambda a: a.status,
+            sort="status",
+            display=lambda a: a.get_status_display(),
+        ),
+        Column(
+            "current_step",
+            "Step",
+            lambda a: a.current_step.name if a.current_step else "",
+        ),
+    ),
+    default_sort="-created_at",
+    export_name="applications",
+    related=("current_step",),
 )

@@ -1,22 +1,17 @@
-"""Background work of the partner programme (queued daily by `ecosys worker`)."""
+"""Background work of the partner programme (daily jobs, queued by `ecosys worker`)."""
 
 from django.utils import timezone
-from django_tasks import task
 
-from ecosys.core.tasks import per_workspace
+from ecosys.core.tasks import daily_job
 
 from .agreements import agreements_review
 
 
-@task()
-def agreements_review_run(workspace_id: int | None = None) -> dict:
-    """Reminders before notice dates, automatic renewals and ends: for one or every workspace."""
-
-    def review(workspace) -> dict:
-        access_ended = continuity_access_due(today=timezone.localdate())
-        return {**agreements_review(workspace=workspace), "access_ended": access_ended}
-
-    return per_workspace(review, workspace_id=workspace_id)
+@daily_job("partners.agreements_review", label="Agreement review", rerunnable=True)
+def agreements_review_run(workspace) -> dict:
+    """Reminders before notice dates, automatic renewals and ends; retired partners' access."""
+    access_ended = continuity_access_due(today=timezone.localdate())
+    return {**agreements_review(workspace=workspace), "access_ended": access_ended}
 
 
 def continuity_access_due(*, today) -> int:
@@ -30,11 +25,9 @@ def continuity_access_due(*, today) -> int:
     return ended
 
 
-@task()
-def tiers_evaluate_run(workspace_id: int | None = None) -> dict:
-    """The scheduled tier evaluation: proposals for every enrolled partner whose figures moved."""
+@daily_job("partners.tiers_evaluate", label="Tier evaluation", rerunnable=True)
+def tiers_evaluate_run(workspace) -> dict:
+    """Tier proposals for every enrolled partner whose figures moved."""
     from .tiers import tiers_evaluate
 
-    return per_workspace(
-        lambda workspace: tiers_evaluate(workspace=workspace), workspace_id=workspace_id
-    )
+    return tiers_evaluate(workspace=workspace)

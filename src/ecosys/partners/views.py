@@ -7,22 +7,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from ecosys.core.access import ADD, CHANGE, allows, can
-from ecosys.core.models import User
 from ecosys.core.pages import apply_service, detail_url, list_response, page
 from ecosys.ecosystem.selectors import organization_list
 
 from . import lists, selectors, services
 from .forms import CriterionFormSet, PartnerForm, ProfileForm, TransitionForm
-from .models import PARTNER_TRANSITIONS, IdealPartnerProfile, Partner, Program
+from .models import PARTNER_TRANSITIONS, IdealPartnerProfile, Partner
 from .tiers import BENEFITS, next_tier_gap
-
-
-def _owners(actor):
-    return User.objects.filter(
-        memberships__workspace=actor.workspace,
-        memberships__organization_id=actor.workspace.orchestrator_id,
-        memberships__is_active=True,
-    ).order_by("email")
 
 
 @page("partners.partner:view")
@@ -66,12 +57,10 @@ def _mentoring(actor, partner):
     }
 
 
-def _certificates(partner):
-    from ecosys.readiness.models import CertificateAward
+def _certificates(actor, partner):
+    from ecosys.readiness.selectors import certificate_list
 
-    return CertificateAward.objects.filter(
-        person__organization=partner.organization
-    ).select_related("certification", "person")
+    return certificate_list(actor=actor).filter(person__organization=partner.organization)
 
 
 def _onboarding(actor, partner):
@@ -123,12 +112,12 @@ def partner_detail(request, public_id):
         "plans": plans,
         "listing_form": _listing_form(actor, partner),
         "onboarding": _onboarding(actor, partner),
-        "certificates": _certificates(partner),
+        "certificates": _certificates(actor, partner),
         "mentoring": _mentoring(actor, partner),
         "people": partner.organization.people.order_by("last_name")[:20],
         "assessments": partner.organization.assignments.select_related("questionnaire")[:10],
         "open_plan": any(plan.status == "open" for plan in plans),
-        "programs": Program.objects.all() if actor.is_orchestrator else [],
+        "programs": selectors.program_list(actor=actor) if actor.is_orchestrator else [],
         "gap": next_tier_gap(partner),
         "benefits": [
             (BENEFITS[key].label, value)
@@ -136,6 +125,11 @@ def partner_detail(request, public_id):
             if key in BENEFITS
         ],
     }
+    from ecosys.performance.selectors import partner_scores
+    from ecosys.performance.selectors_actions import partner_actions
+
+    context["performance_score"] = partner_scores(actor=actor, partner=partner).last()
+    context["performance_actions"] = partner_actions(actor=actor, partner=partner)
     return render(request, "partners/partner_detail.html", context)
 
 
@@ -146,7 +140,7 @@ def partner_create(request):
     form = PartnerForm(
         request.POST or None,
         initial=initial,
-        owners=_owners(actor),
+        owners=selectors.owner_list(actor=actor),
         profiles=selectors.profile_list(actor=actor),
         organizations=organization_list(actor=actor),
     )
@@ -179,7 +173,7 @@ def partner_update(request, public_id):
     form = PartnerForm(
         request.POST or None,
         initial=initial,
-        owners=_owners(actor),
+        owners=selectors.owner_list(actor=actor),
         profiles=selectors.profile_list(actor=actor),
     )
     if request.method == "POST" and form.is_valid():

@@ -10,18 +10,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from ecosys.core.access import ADD, allows, get_visible, restrict
+from ecosys.core.access import ADD, allows
 from ecosys.core.pages import apply_service, detail_url, list_response, page
 
-from . import agreements, lists
-from .models import Agreement, AgreementTemplate, AgreementVersion, Partner, PartnerState, Renewal
+from . import agreements, lists, selectors
+from .models import Agreement, AgreementVersion, Partner, Renewal
 from .tasks import agreements_review_run
-
-
-def _agreements(actor):
-    return restrict(
-        Agreement.objects.select_related("version__template", "partner__organization"), actor
-    )
 
 
 @page("partners.agreement:view")
@@ -29,7 +23,7 @@ def agreement_list(request):
     return list_response(
         request,
         spec=lists.AGREEMENTS,
-        queryset=_agreements(request.actor),
+        queryset=selectors.agreement_list(actor=request.actor),
         template="partners/agreement_list.html",
         context={
             "title": "Agreements",
@@ -42,9 +36,7 @@ def agreement_list(request):
 @page("partners.agreement:view")
 def agreement_detail(request, public_id):
     actor = request.actor
-    agreement = get_visible(
-        _agreements(actor).select_related("accepted_by", "issued_by"), actor, public_id=public_id
-    )
+    agreement = selectors.agreement_get(actor=actor, public_id=public_id)
     can_decide = (
         agreement.status == "issued"
         and actor.role == "external_admin"
@@ -61,7 +53,7 @@ def agreement_detail(request, public_id):
 @page("partners.agreement:change")
 def agreement_decide(request, public_id):
     actor = request.actor
-    agreement = get_visible(_agreements(actor), actor, public_id=public_id)
+    agreement = selectors.agreement_get(actor=actor, public_id=public_id)
     try:
         if request.POST.get("decision") == "accept":
             agreements.agreement_accept(
@@ -88,25 +80,13 @@ class IssueForm(forms.Form):
     )
     start_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["partner"].queryset = (
-            Partner.objects.exclude(state=PartnerState.RETIRED)
-            .select_related("organization")
-            .order_by("organization__name")
-        )
+        self.fields["partner"].queryset = selectors.issuable_partner_list(actor=actor)
         self.fields["partner"].label_from_instance = lambda partner: (
             f"{partner.organization.name} ({partner.get_state_display().lower()})"
         )
-        # Only each template's newest version can be issued.
-        latest = {}
-        for version in AgreementVersion.objects.select_related("template").order_by(
-            "template__name", "-number"
-        ):
-            latest.setdefault(version.template_id, version.pk)
-        self.fields["version"].queryset = AgreementVersion.objects.filter(
-            pk__in=latest.values()
-        ).select_related("template")
+        self.fields["version"].queryset = selectors.agreement_versions_latest(actor=actor)
 
 
 @page("partners.agreement:add")
@@ -118,7 +98,7 @@ def agreement_issue(request):
         "start_date": timezone.localdate() + dt.timedelta(days=1),
         "partner": request.GET.get("partner"),
     }
-    form = IssueForm(request.POST or None, initial=initial)
+    form = IssueForm(request.POST or None, initial=initial, actor=actor)
     if request.method == "POST" and form.is_valid():
         agreement = apply_service(
             form, lambda: agreements.agreement_issue(actor=actor, **form.cleaned_data)
@@ -174,14 +154,14 @@ def template_list(request):
         if template is not None:
             messages.success(request, f"Template “{template}” created; publish its first version.")
             return redirect("partners:version-publish", template.public_id)
-    templates = AgreementTemplate.objects.prefetch_related("versions")
+    templates = selectors.agreement_template_list(actor=actor)
     return render(request, "partners/template_list.html", {"templates": templates, "form": form})
 
 
 @page("partners.agreementversion:add")
 def version_publish(request, public_id):
     actor = request.actor
-    template = get_visible(AgreementTemplate.objects.all(), actor, public_id=public_id)
+    template = selectors.agreement_template_get(actor=actor, public_id=public_id)
     latest = template.versions.order_by("-number").first()
     initial = {"renewal": Renewal.FIXED, "term_months": 12, "notice_days": 60}
     if latest:

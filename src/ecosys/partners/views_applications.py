@@ -6,13 +6,12 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 from django_scopes import scope
 
-from ecosys.core.access import PUBLIC, get_visible, restrict
-from ecosys.core.pages import page
+from ecosys.core.access import PUBLIC
+from ecosys.core.pages import detail_url, list_response, page
 from ecosys.core.selectors import workspace_by_slug
 from ecosys.ecosystem.models import Region, country_choices
 
-from . import applications
-from .models import Application, ApplicationStatus, ApprovalStep
+from . import applications, lists, selectors
 
 
 def _client_address(request) -> str | None:
@@ -58,32 +57,27 @@ def apply(request, slug):
 
 @page("partners.application:view")
 def application_list(request):
-    status = request.GET.get("status", ApplicationStatus.PENDING)
-    rows = restrict(Application.objects.all(), request.actor).select_related(
-        "current_step", "partner__organization"
-    )
-    if status in ApplicationStatus.values:
-        rows = rows.filter(status=status)
-    return render(
+    return list_response(
         request,
-        "partners/application_list.html",
-        {"applications": rows[:200], "status": status, "statuses": ApplicationStatus.choices},
+        spec=lists.APPLICATIONS,
+        queryset=selectors.application_list(actor=request.actor),
+        template="partners/application_list.html",
+        context={"title": "Partner applications"},
+        detail_url=detail_url("partners:application-detail"),
     )
 
 
 @page("partners.application:view")
 def application_detail(request, public_id):
     actor = request.actor
-    application = get_visible(
-        Application.objects.select_related("current_step", "partner"), actor, public_id=public_id
-    )
+    application = selectors.application_get(actor=actor, public_id=public_id)
     return render(
         request,
         "partners/application_detail.html",
         {
             "application": application,
             "decisions": application.decisions.select_related("decided_by"),
-            "steps": ApprovalStep.objects.prefetch_related("approvers"),
+            "steps": selectors.approval_step_list(actor=actor),
             "can_decide": applications.can_decide(actor, application),
         },
     )
@@ -93,7 +87,7 @@ def application_detail(request, public_id):
 @page("partners.application:change")
 def application_decide(request, public_id):
     actor = request.actor
-    application = get_visible(Application.objects.all(), actor, public_id=public_id)
+    application = selectors.application_get(actor=actor, public_id=public_id)
     try:
         applications.application_decide(
             actor=actor,
@@ -113,7 +107,7 @@ def application_decide(request, public_id):
 @page("partners.approvalstep:view")
 def approval_steps(request):
     actor = request.actor
-    steps = ApprovalStep.objects.prefetch_related("approvers")
+    steps = selectors.approval_step_list(actor=actor)
     errors = {}
     if request.method == "POST":
         names = request.POST.getlist("name")

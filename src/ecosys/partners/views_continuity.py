@@ -8,13 +8,12 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from ecosys.core.access import CHANGE, get_visible
+from ecosys.core.access import CHANGE
 from ecosys.core.pages import apply_service, page
 from ecosys.core.widgets import SearchSelectField
 from ecosys.ecosystem.selectors import organization_list
 
 from . import continuity, selectors
-from .models import ContinuityItem, ContinuityPlan
 
 
 class PlanForm(forms.Form):
@@ -64,9 +63,7 @@ class ResolveForm(forms.Form):
 @page("partners.continuityplan:view")
 def plan_detail(request, public_id):
     actor = request.actor
-    plan = get_visible(
-        ContinuityPlan.objects.select_related("partner__organization"), actor, public_id=public_id
-    )
+    plan = selectors.continuity_plan_get(actor=actor, public_id=public_id)
     items = plan.items.select_related("successor", "resolved_by")
     return render(
         request,
@@ -87,7 +84,7 @@ def plan_detail(request, public_id):
 @page("partners.partner:change")
 def item_resolve(request, public_id):
     actor = request.actor
-    item = get_visible(ContinuityItem.objects.select_related("plan"), actor, public_id=public_id)
+    item = selectors.continuity_item_get(actor=actor, public_id=public_id)
     form = ResolveForm(request.POST, organizations=organization_list(actor=actor))
     if not form.is_valid():
         messages.error(
@@ -107,7 +104,7 @@ def item_resolve(request, public_id):
 @page("partners.partner:change")
 def plan_complete(request, public_id):
     actor = request.actor
-    plan = get_visible(ContinuityPlan.objects.all(), actor, public_id=public_id)
+    plan = selectors.continuity_plan_get(actor=actor, public_id=public_id)
     try:
         continuity.plan_complete(actor=actor, plan=plan)
     except (ValidationError, PermissionDenied) as error:

@@ -6,12 +6,22 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from ecosys.core.access import ADD, CHANGE, allows, get_visible, restrict
+from ecosys.core.access import ADD, CHANGE, allows
 from ecosys.core.pages import page
 
 from . import selectors, tiers
-from .models import Program, Tier, TierProposal, TierProposalStatus
+from .models import Program, TierProposalStatus
 from .tasks import tiers_evaluate_run
+
+
+def _uuid(text: str):
+    """A posted id, or None when it is not a UUID (a tampered form finds nothing)."""
+    import uuid
+
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        return None
 
 
 def _pairs(text: str, separator: str) -> dict[str, str]:
@@ -27,7 +37,7 @@ def _pairs(text: str, separator: str) -> dict[str, str]:
 @page("partners.program:view")
 def program_list(request):
     actor = request.actor
-    programs = restrict(Program.objects.prefetch_related("tiers"), actor)
+    programs = selectors.program_list(actor=actor)
     return render(
         request,
         "partners/program_list.html",
@@ -49,7 +59,7 @@ class ProgramForm(forms.Form):
 def program_edit(request, public_id=None):
     actor = request.actor
     program = (
-        get_visible(Program.objects.all(), actor, action=CHANGE, public_id=public_id)
+        selectors.program_get(actor=actor, action=CHANGE, public_id=public_id)
         if public_id
         else None
     )
@@ -119,12 +129,7 @@ def program_edit(request, public_id=None):
 def proposal_list(request):
     actor = request.actor
     status = request.GET.get("status", TierProposalStatus.PENDING)
-    proposals = restrict(
-        TierProposal.objects.select_related(
-            "partner__organization", "current_tier", "proposed_tier__program", "decided_by"
-        ),
-        actor,
-    )
+    proposals = selectors.proposal_list(actor=actor)
     if status in TierProposalStatus.values:
         proposals = proposals.filter(status=status)
     proposals = list(proposals[:200])
@@ -138,7 +143,7 @@ def proposal_list(request):
             "proposals": proposals,
             "status": status,
             "statuses": TierProposalStatus.choices,
-            "tiers": Tier.objects.select_related("program"),
+            "tiers": selectors.tier_list(actor=actor),
         },
     )
 
@@ -147,10 +152,12 @@ def proposal_list(request):
 @page("partners.tierproposal:change")
 def proposal_decide(request, public_id):
     actor = request.actor
-    proposal = get_visible(TierProposal.objects.all(), actor, public_id=public_id)
+    proposal = selectors.proposal_get(actor=actor, public_id=public_id)
     tier = None
     if request.POST.get("tier"):
-        tier = Tier.objects.filter(public_id=request.POST["tier"]).first()
+        tier = (
+            selectors.tier_list(actor=actor).filter(public_id=_uuid(request.POST["tier"])).first()
+        )
     try:
         tiers.proposal_decide(
             actor=actor, proposal=proposal, decision=request.POST.get("decision", ""), tier=tier,
@@ -179,7 +186,7 @@ def partner_enroll(request, public_id):
     actor = request.actor
     partner = selectors.partner_get(actor=actor, public_id=public_id, action=CHANGE)
     program = (
-        Program.objects.filter(public_id=request.POST.get("program") or None).first()
+        selectors.program_list(actor=actor).filter(public_id=_uuid(request.POST["program"])).first()
         if request.POST.get("program")
         else None
     )

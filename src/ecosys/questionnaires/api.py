@@ -4,15 +4,16 @@ import datetime as dt
 from typing import Any
 from uuid import UUID
 
-from ninja import Router, Schema, Status
+from ninja import File, Form, Router, Schema, Status, UploadedFile
 from pydantic import Field
 
 from ecosys.core.access import access_rule
 from ecosys.core.api import paginate
+from ecosys.core.listing import export_response, list_apply
 from ecosys.core.schemas import Detail, Page
 from ecosys.ecosystem.selectors import organization_get
 
-from . import engine, selectors, services
+from . import engine, lists, selectors, services
 
 router = Router(tags=["assessments"])
 ERRORS = {401: Detail, 403: Detail, 404: Detail}
@@ -23,6 +24,9 @@ class QuestionnaireIn(Schema):
     description: str = ""
     pass_mark: int | None = None
     validity_days: int = 365
+    expiry_reminder_days: list[int] = Field(
+        default=[30, 7], description="Days before an answer set expires when its admins are told."
+    )
     source: str = Field(description="Questions in the text format (see the Questionnaires page).")
 
 
@@ -32,12 +36,21 @@ class QuestionnaireOut(Schema):
     description: str
     pass_mark: int | None
     validity_days: int
+    expiry_reminder_days: list[int]
     source: str
 
 
 class SendIn(Schema):
     organization_id: UUID
     due_date: dt.date
+
+
+class AnswerFileOut(Schema):
+    id: UUID
+    question: int
+    name: str
+    size: int
+    content_type: str
 
 
 class AssignmentOut(Schema):
@@ -50,6 +63,8 @@ class AssignmentOut(Schema):
     passed: bool | None
     valid_until: dt.date | None
     answers: dict[str, Any]
+    files: list[AnswerFileOut]
+    expiry_reminders: list[int] = Field(description="Days-before thresholds already reminded.")
 
 
 class AnswersIn(Schema):
@@ -69,6 +84,7 @@ def questionnaire_out(q) -> dict:
         "description": q.description,
         "pass_mark": q.pass_mark,
         "validity_days": q.validity_days,
+        "expiry_reminder_days": q.expiry_reminder_days,
         "source": engine.to_source(list(q.questions.all())),
     }
 
@@ -86,6 +102,20 @@ def assignment_out(a) -> dict:
         "answers": {
             str(ans.question.position): ans.value for ans in a.answers.select_related("question")
         },
+        "files": [answer_file_out(f) for f in a.files.select_related("question")],
+        "expiry_reminders": sorted(
+            (r.days_before for r in a.validity_reminders.all()), reverse=True
+        ),
+    }
+
+
+def answer_file_out(f) -> dict:
+    return {
+        "id": f.public_id,
+        "question": f.question.position,
+        "name": f.name,
+        "size": f.size,
+        "content_type": f.content_type,
     }
 
 
@@ -127,8 +157,18 @@ def assignment_send(request, questionnaire_id: UUID, payload: SendIn):
 @router.get("/assessments", response={200: Page[AssignmentOut], **ERRORS})
 @access_rule("questionnaires.assignment:view")
 def assignment_list(request):
-    """Assessments you can see (an organisation: its own)."""
-    return paginate(request, _assignments(request), assignment_out)
+    """Assessments you can see (an organisation: its own). Filters: status, questionnaire,
+    passed, valid_until_before; q; sort (-assigned_at, valid_until…)."""
+    rows = list_apply(_assignments(request), request.GET, lists.ASSESSMENTS).queryset
+    return paginate(request, rows, assignment_out)
+
+
+@router.get("/assessments/export", response={200: None, **ERRORS})
+@access_rule("questionnaires.assignment:view")
+def assignment_export(request, format: str = "csv"):  # noqa: A002 - the public parameter name
+    """The assessments list as CSV or XLSX (same filters as the list)."""
+    rows = list_apply(_assignments(request), request.GET, lists.ASSESSMENTS).queryset
+    return export_response(rows, lists.ASSESSMENTS, format)
 
 
 @router.get("/assessments/{assignment_id}", response={200: AssignmentOut, **ERRORS})
@@ -152,3 +192,24 @@ def assignment_review(request, assignment_id: UUID, payload: ReviewIn):
     assignment = selectors.assignment_get(actor=request.auth, public_id=assignment_id)
     services.assignment_review(actor=request.auth, assignment=assignment, note=payload.note)
     return assignment_out(selectors.assignment_get(actor=request.auth, public_id=assignment_id))
+
+
+@router.post("/assessments/{assignment_id}/files", response={201: AnswerFileOut, **ERRORS})
+@access_rule("questionnaires.assignment:change")
+def answer_file_upload(request, assignment_id: UUID, question: Form[int], file: File[UploadedFile]):
+    """Upload the file answering a file question (multipart: question number, file); a new
+    upload replaces the previous one. Then submit the answers; file questions need no value."""
+    assignment = selectors.assignment_get(actor=request.auth, public_id=assignment_id)
+    uploaded = services.answer_file_upload(
+        actor=request.auth, assignment=assignment, position=question, upload=file
+    )
+    return Status(201, answer_file_out(uploaded))
+
+
+@router.get("/assessment-files/{file_id}", response={200: None, **ERRORS})
+@access_rule("questionnaires.answerfile:view")
+def answer_file_download(request, file_id: UUID):
+    """Download an uploaded answer file (only those who may see its assessment)."""
+    from .views import file_response
+
+    return file_response(selectors.answer_file_get(actor=request.auth, public_id=file_id))

@@ -9,8 +9,12 @@ Format, one question per line, sections start with '#':
     ? How many certified engineers? | number
     ? Describe your ISO scope | text | | if 1=Yes
 
+    ? Upload your ISO 9001 certificate | file | pdf, png, jpg | if 1=Yes
+
 A question is asked only when its 'if N=Label' condition holds (N is the question's number).
-Choice, several-choice and scale questions score; number and text are read by a reviewer.
+Choice, several-choice and scale questions score; number, text and file are read by a reviewer.
+A file question names the file types it takes (default: pdf, png, jpg, docx, xlsx); uploads are
+at most 10 MB and must be what their name says (the first bytes are checked).
 """
 
 from __future__ import annotations
@@ -25,6 +29,39 @@ from django.core.exceptions import ValidationError
 from .models import QuestionKind
 
 MAX_QUESTIONS = 200
+MAX_FILE_BYTES = 10 * 1024 * 1024
+
+# Each accepted file type: its content type and how its first bytes start (docx and xlsx are
+# zip files). The type is decided from the name and checked against the content.
+FILE_TYPES: dict[str, tuple[str, tuple[bytes, ...]]] = {
+    "pdf": ("application/pdf", (b"%PDF-",)),
+    "png": ("image/png", (b"\x89PNG\r\n\x1a\n",)),
+    "jpg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    "docx": (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        (b"PK\x03\x04",),
+    ),
+    "xlsx": (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        (b"PK\x03\x04",),
+    ),
+}
+DEFAULT_FILE_TYPES = ["pdf", "png", "jpg", "docx", "xlsx"]
+
+
+def check_file(*, name: str, size: int, head: bytes, types: list[str]) -> str:
+    """The file's type (its extension) if acceptable; otherwise ValidationError with the reason."""
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    kind = "jpg" if extension == "jpeg" else extension
+    if kind not in types:
+        raise ValidationError(f"“{name}” is not one of the accepted types: {', '.join(types)}.")
+    if size == 0:
+        raise ValidationError(f"“{name}” is empty.")
+    if size > MAX_FILE_BYTES:
+        raise ValidationError(f"“{name}” is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB.")
+    if not head.startswith(FILE_TYPES[kind][1]):
+        raise ValidationError(f"“{name}” is not a real {kind.upper()} file.")
+    return kind
 
 
 @dataclass
@@ -79,6 +116,14 @@ def parse(source: str) -> list[ParsedQuestion]:
                     errors[f"line {number}"] = f"“{chunk}”: write Label=score, e.g. Yes=10."
             if len(options) < 2:
                 errors.setdefault(f"line {number}", "Give at least two options: Yes=10; No=0.")
+        elif kind == QuestionKind.FILE:
+            types = [t.strip().lower().lstrip(".") for t in option_text.split(",") if t.strip()]
+            unknown = [t for t in types if t not in FILE_TYPES]
+            if unknown:
+                errors[f"line {number}"] = (
+                    f"Unknown file type {', '.join(unknown)}: use {', '.join(FILE_TYPES)}."
+                )
+            options = [{"types": types or DEFAULT_FILE_TYPES}]
         elif kind == QuestionKind.SCALE:
             match = re.fullmatch(r"(\d+)\s*-\s*(\d+)", option_text)
             if not match or int(match.group(1)) >= int(match.group(2)):
@@ -136,6 +181,8 @@ def to_source(questions) -> str:
             options = "; ".join(f"{o['label']}={o['score']:g}" for o in q.options)
         elif q.kind == QuestionKind.SCALE:
             options = f"{q.options[0]['min']}-{q.options[0]['max']}"
+        elif q.kind == QuestionKind.FILE:
+            options = ", ".join(q.options[0]["types"])
         flags = [] if q.required else ["optional"]
         if q.condition:
             label = next(
@@ -158,9 +205,11 @@ def asked(question, answers: dict[int, Any]) -> bool:
 
 
 def check_and_score(
-    questions, raw: dict[int, Any]
+    questions, raw: dict[int, Any], files: dict[int, dict] | None = None
 ) -> tuple[dict[int, Any], dict[int, Decimal | None], Decimal | None]:
-    """Validate answers (by position) against the questions; per-answer scores and total %."""
+    """Validate answers (by position) against the questions; per-answer scores and total %.
+    File questions are answered by the files uploaded for them (`files`, by position)."""
+    files = files or {}
     errors: dict[str, str] = {}
     clean: dict[int, Any] = {}
     scores: dict[int, Decimal | None] = {}
@@ -168,11 +217,15 @@ def check_and_score(
     for q in questions:
         if not asked(q, clean):
             continue
-        value = raw.get(q.position)
+        value = files.get(q.position) if q.kind == QuestionKind.FILE else raw.get(q.position)
         empty = value in (None, "", [])
         if empty:
             if q.required:
-                errors[f"q{q.position}"] = "Please answer this question."
+                errors[f"q{q.position}"] = (
+                    "Please upload a file."
+                    if q.kind == QuestionKind.FILE
+                    else "Please answer this question."
+                )
             continue
         options = (
             {o["value"]: o for o in q.options}
@@ -208,6 +261,8 @@ def check_and_score(
                 continue
             clean[q.position], scores[q.position] = number, Decimal(number - low)
             possible += Decimal(high - low)
+        elif q.kind == QuestionKind.FILE:
+            clean[q.position], scores[q.position] = value, None
         elif q.kind == QuestionKind.NUMBER:
             try:
                 clean[q.position] = str(Decimal(str(value).strip()))

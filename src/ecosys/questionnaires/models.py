@@ -12,6 +12,7 @@ class QuestionKind(models.TextChoices):
     SCALE = "scale", "Scale"
     NUMBER = "number", "Number"
     TEXT = "text", "Text"
+    FILE = "file", "File upload"
 
 
 class Questionnaire(TenantModel):
@@ -25,6 +26,8 @@ class Questionnaire(TenantModel):
     validity_days = models.PositiveSmallIntegerField(
         default=365, help_text="How long a submitted answer set stays valid."
     )
+    # Days before valid_until when the organisation's admins are reminded, e.g. [30, 7].
+    expiry_reminder_days = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Access:
@@ -131,3 +134,63 @@ class Answer(TenantModel):
         constraints = [
             models.UniqueConstraint(fields=["assignment", "question"], name="answer_unique")
         ]
+
+
+class ValidityReminder(TenantModel):
+    """A reminder sent before an assessment's validity ends: one per assessment per threshold."""
+
+    assignment = models.ForeignKey(
+        Assignment, on_delete=models.CASCADE, related_name="validity_reminders"
+    )
+    days_before = models.PositiveSmallIntegerField()
+    recipients = models.JSONField(default=list, blank=True)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Access:
+        owner_paths = ("assignment__organization",)
+        external_actions = frozenset({"view"})
+
+    class Meta:
+        ordering = ["-days_before"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment", "days_before"], name="validity_reminder_once"
+            )
+        ]
+
+
+def answer_file_path(instance, filename: str) -> str:
+    """Stored under a random name; the original name is kept on the row for downloads."""
+    import uuid
+    from pathlib import PurePath
+
+    suffix = PurePath(filename).suffix.lower()[:10]
+    return f"assessments/{instance.workspace.public_id}/{uuid.uuid4().hex}{suffix}"
+
+
+class AnswerFile(TenantModel):
+    """A file uploaded for a file question of an assessment (replaced until submitted)."""
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="files")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
+    file = models.FileField(upload_to=answer_file_path, max_length=300)
+    name = models.CharField(max_length=255)
+    size = models.PositiveIntegerField()
+    content_type = models.CharField(max_length=100)
+    uploaded_by = models.ForeignKey(
+        "core.User", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Access:
+        owner_paths = ("assignment__organization",)
+        external_actions = frozenset({"view"})
+
+    class Meta:
+        ordering = ["question__position"]
+        constraints = [
+            models.UniqueConstraint(fields=["assignment", "question"], name="answer_file_once")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 
 from ecosys.core.access import VIEW, Actor, get_visible, restrict
 
-from .models import Assignment, Questionnaire
+from .models import AnswerFile, Assignment, Questionnaire
 
 
 def questionnaire_list(*, actor: Actor) -> QuerySet[Questionnaire]:
@@ -27,4 +27,11 @@ def assignment_get(*, actor: Actor, public_id, action: str = VIEW) -> Assignment
         actor,
         action=action,
         public_id=public_id,
+    )
+
+
+def answer_file_get(*, actor: Actor, public_id) -> AnswerFile:
+    """An uploaded answer file: only those who may see its assessment may fetch it."""
+    return get_visible(
+        AnswerFile.objects.select_related("assignment", "question"), actor, public_id=public_id
     )

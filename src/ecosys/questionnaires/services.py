@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
@@ -15,9 +16,19 @@ from ecosys.core.audit import audit_record
 from ecosys.core.models import Membership, Role, TokenScope
 
 from . import engine
-from .models import Answer, Assignment, AssignmentStatus, Question, Questionnaire
+from .models import (
+    Answer,
+    AnswerFile,
+    Assignment,
+    AssignmentStatus,
+    Question,
+    QuestionKind,
+    Questionnaire,
+    ValidityReminder,
+)
 
 REMIND_BEFORE_DUE_DAYS = 7
+DEFAULT_EXPIRY_REMINDER_DAYS = (30, 7)
 
 
 def _orchestrator(actor: Actor) -> None:
@@ -34,10 +45,14 @@ def questionnaire_create(
     description: str = "",
     pass_mark: int | None = None,
     validity_days: int = 365,
+    expiry_reminder_days: list[int] | tuple[int, ...] = DEFAULT_EXPIRY_REMINDER_DAYS,
 ) -> Questionnaire:
     """A questionnaire from the text format (see engine.py); every problem is named by line."""
     _orchestrator(actor)
     errors = {}
+    reminder_days = sorted({int(day) for day in expiry_reminder_days or ()}, reverse=True)
+    if any(not 1 <= day <= 365 for day in reminder_days):
+        errors["expiry_reminder_days"] = "Remind from 1 to 365 days before the validity ends."
     try:
         parsed = engine.parse(source or "")
     except ValidationError as error:
@@ -49,6 +64,7 @@ def questionnaire_create(
         description=(description or "").strip(),
         pass_mark=pass_mark,
         validity_days=validity_days,
+        expiry_reminder_days=reminder_days,
     )
     try:
         questionnaire.full_clean(exclude=["workspace"])
@@ -132,14 +148,7 @@ def assignment_send(
     return assignment
 
 
-@transaction.atomic
-def answers_submit(*, actor: Actor, assignment: Assignment, answers: dict[int, Any]) -> Assignment:
-    """The organisation's member submits every answer at once; it is scored on the spot."""
-    assignment = (
-        Assignment.objects.select_for_update(of=("self",))
-        .select_related("questionnaire")
-        .get(pk=assignment.pk)
-    )
+def _check_may_answer(actor: Actor, assignment: Assignment) -> None:
     if (
         actor.organization_id != assignment.organization_id
         or actor.role not in (Role.EXTERNAL_ADMIN, Role.EXTERNAL_MEMBER)
@@ -152,9 +161,93 @@ def answers_submit(*, actor: Actor, assignment: Assignment, answers: dict[int, A
         raise ValidationError(
             "The due date has passed; ask for the questionnaire to be sent again."
         )
+
+
+def _checked_upload(question: Question, upload) -> str:
+    """The upload's file type, or ValidationError naming the question."""
+    if question.kind != QuestionKind.FILE:
+        raise ValidationError({f"q{question.position}": "This question does not take a file."})
+    head = upload.read(16)
+    upload.seek(0)
+    try:
+        return engine.check_file(
+            name=upload.name or "", size=upload.size or 0, head=head,
+            types=question.options[0]["types"],
+        )  # fmt: skip
+    except ValidationError as error:
+        raise ValidationError({f"q{question.position}": error.messages}) from None
+
+
+def _store_upload(actor: Actor, assignment: Assignment, question: Question, upload, kind: str):
+    old = AnswerFile.objects.filter(assignment=assignment, question=question).first()
+    if old is not None:
+        stored = old.file.name
+        old.delete()
+        transaction.on_commit(lambda: default_storage.delete(stored))
+    answer_file = AnswerFile(
+        workspace=assignment.workspace, assignment=assignment, question=question,
+        name=(upload.name or "file")[:255], size=upload.size,
+        content_type=engine.FILE_TYPES[kind][0], uploaded_by=actor.user,
+    )  # fmt: skip
+    answer_file.file.save(upload.name or f"file.{kind}", upload, save=False)
+    answer_file.save()
+    audit_record(
+        actor=actor,
+        action="upload",
+        target=assignment,
+        changes={"file": [None, f"question {question.position}: {answer_file.name}"]},
+    )
+    return answer_file
+
+
+@transaction.atomic
+def answer_file_upload(
+    *, actor: Actor, assignment: Assignment, position: int, upload
+) -> AnswerFile:
+    """Upload the file answering one file question (a new upload replaces the previous one);
+    it counts when the answers are submitted."""
+    assignment = Assignment.objects.select_for_update(of=("self",)).get(pk=assignment.pk)
+    _check_may_answer(actor, assignment)
+    question = assignment.questionnaire.questions.filter(position=position).first()
+    if question is None:
+        raise ValidationError({"position": f"The questionnaire has no question {position}."})
+    kind = _checked_upload(question, upload)
+    return _store_upload(actor, assignment, question, upload, kind)
+
+
+@transaction.atomic
+def answers_submit(
+    *, actor: Actor, assignment: Assignment, answers: dict[int, Any], uploads=None
+) -> Assignment:
+    """The organisation's member submits every answer at once; it is scored on the spot.
+    `uploads` ({position: uploaded file}) answer file questions in the same step; files
+    uploaded before (answer_file_upload) count too."""
+    assignment = (
+        Assignment.objects.select_for_update(of=("self",))
+        .select_related("questionnaire")
+        .get(pk=assignment.pk)
+    )
+    _check_may_answer(actor, assignment)
     questions = list(assignment.questionnaire.questions.all())
-    clean, scores, total = engine.check_and_score(questions, answers)
     by_position = {q.position: q for q in questions}
+    uploads = {pos: upload for pos, upload in (uploads or {}).items() if upload}
+    checked, upload_errors = {}, {}
+    for pos, upload in uploads.items():  # every upload is checked before any is stored
+        try:
+            if pos not in by_position:
+                raise ValidationError({f"q{pos}": "There is no such question."})
+            checked[pos] = _checked_upload(by_position[pos], upload)
+        except ValidationError as error:
+            upload_errors.update(error.message_dict)
+    if upload_errors:
+        raise ValidationError(upload_errors)
+    for pos, kind in checked.items():
+        _store_upload(actor, assignment, by_position[pos], uploads[pos], kind)
+    files = {
+        f.question.position: {"file": str(f.public_id), "name": f.name, "size": f.size}
+        for f in assignment.files.select_related("question")
+    }
+    clean, scores, total = engine.check_and_score(questions, answers, files)
     Answer.objects.bulk_create(
         Answer(
             workspace=assignment.workspace,
@@ -230,6 +323,72 @@ def reminders_send(*, today: dt.date | None = None) -> int:
             sent += 1
         assignment.reminded_at = timezone.now()
         assignment.save(update_fields=["reminded_at"])
+    return sent
+
+
+def validity_reminders_send(*, workspace, today: dt.date | None = None) -> int:
+    """Before an assessment's validity ends, tell the organisation's admins: once per assessment
+    and threshold (the questionnaire's expiry_reminder_days, e.g. 30 and 7 days before). When
+    several thresholds passed since the last run, one reminder covers them all. Only each
+    organisation's newest answer set of a questionnaire is reminded about."""
+    from django.db.models import Exists, OuterRef
+
+    today = today or timezone.localdate()
+    newer = Assignment.objects.filter(
+        questionnaire=OuterRef("questionnaire"),
+        organization=OuterRef("organization"),
+        assigned_at__gt=OuterRef("assigned_at"),
+    )
+    candidates = (
+        Assignment.objects.filter(
+            status__in=(AssignmentStatus.SUBMITTED, AssignmentStatus.REVIEWED),
+            valid_until__gte=today,
+        )
+        .exclude(Exists(newer))
+        .select_related("questionnaire", "organization")
+        .prefetch_related("validity_reminders")
+    )
+    system = Actor.system(workspace)
+    sent = 0
+    for assignment in candidates:
+        days_left = (assignment.valid_until - today).days
+        done = {r.days_before for r in assignment.validity_reminders.all()}
+        due = [
+            day
+            for day in assignment.questionnaire.expiry_reminder_days
+            if days_left <= day and day not in done
+        ]
+        if not due:
+            continue
+        recipients = _admins(assignment.organization)
+        with transaction.atomic():
+            ValidityReminder.objects.bulk_create(
+                ValidityReminder(
+                    workspace=assignment.workspace, assignment=assignment, days_before=day,
+                    recipients=recipients,
+                )
+                for day in due
+            )  # fmt: skip
+            audit_record(
+                actor=system,
+                action="validity_reminder",
+                target=assignment,
+                changes={"days_before": [None, min(due)], "recipients": [None, len(recipients)]},
+            )
+        if recipients:
+            send_mail(
+                subject=(
+                    f"“{assignment.questionnaire}” expires on {assignment.valid_until:%Y-%m-%d}"
+                ),
+                message=(
+                    f"The assessment “{assignment.questionnaire}” of {assignment.organization} "
+                    f"is valid until {assignment.valid_until:%Y-%m-%d} ({days_left} days from "
+                    f"now). Ask {system.workspace.name} to send it again to renew it."
+                ),
+                from_email=None,
+                recipient_list=recipients,
+            )
+            sent += 1
     return sent
 
 

@@ -13,4 +13,5 @@ urlpatterns = [
     path("assessments/<uuid:public_id>/", views.assignment_detail, name="assignment-detail"),
     path("assessments/<uuid:public_id>/answer/", views.assignment_answer, name="assignment-answer"),
     path("assessments/<uuid:public_id>/review/", views.assignment_review, name="assignment-review"),
+    path("assessment-files/<uuid:public_id>/", views.answer_file_download, name="answer-file"),
 ]

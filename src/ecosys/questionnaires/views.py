@@ -8,11 +8,11 @@ from django.urls import reverse_lazy
 from django.views.decorators.http import require_POST
 
 from ecosys.core.access import ADD, allows
-from ecosys.core.pages import apply_service, page
+from ecosys.core.pages import apply_service, detail_url, list_response, page
 from ecosys.core.widgets import SearchSelectField
 from ecosys.ecosystem.selectors import organization_list
 
-from . import engine, selectors, services
+from . import engine, lists, selectors, services
 from .models import Questionnaire
 
 EXAMPLE = """# Capabilities
@@ -20,7 +20,8 @@ EXAMPLE = """# Capabilities
 ? Describe your ISO scope | text | | if 1=Yes
 ? Which product lines do you sell? | multi | Drives=5; Bearings=5; Sensors=5 | optional
 ? Rate your service coverage | scale | 1-5
-? How many certified engineers do you employ? | number"""
+? How many certified engineers do you employ? | number
+? Upload your ISO 9001 certificate | file | pdf, png, jpg | optional | if 1=Yes"""
 
 
 class QuestionnaireForm(forms.Form):
@@ -30,6 +31,21 @@ class QuestionnaireForm(forms.Form):
         required=False, min_value=0, max_value=100, help_text="% to pass; empty for none"
     )
     validity_days = forms.IntegerField(initial=365, min_value=1, max_value=3650)
+    expiry_reminder_days = forms.CharField(
+        required=False,
+        initial="30, 7",
+        label="Remind before expiry (days)",
+        help_text="Partner admins are told this many days before an answer set expires; "
+        "several thresholds separated by commas; empty for none.",
+    )
+
+    def clean_expiry_reminder_days(self) -> list[int]:
+        text = self.cleaned_data["expiry_reminder_days"] or ""
+        try:
+            return [int(part) for part in text.replace(";", ",").split(",") if part.strip()]
+        except ValueError:
+            raise forms.ValidationError("Write whole numbers of days, e.g. 30, 7.") from None
+
     source = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 10}), label="Questions", initial=EXAMPLE
     )
@@ -100,8 +116,14 @@ def questionnaire_detail(request, public_id):
 
 @page("questionnaires.assignment:view")
 def assignment_list(request):
-    rows = selectors.assignment_list(actor=request.actor)
-    return render(request, "questionnaires/assignment_list.html", {"assignments": rows[:300]})
+    return list_response(
+        request,
+        spec=lists.ASSESSMENTS,
+        queryset=selectors.assignment_list(actor=request.actor),
+        template="questionnaires/assignment_list.html",
+        context={"title": "Assessments"},
+        detail_url=detail_url("questionnaires:assignment-detail"),
+    )
 
 
 @page("questionnaires.assignment:view")
@@ -110,6 +132,7 @@ def assignment_detail(request, public_id):
     assignment = selectors.assignment_get(actor=actor, public_id=public_id)
     questions = list(assignment.questionnaire.questions.all())
     answers = {a.question_id: a for a in assignment.answers.all()}
+    files = {f.question_id: f for f in assignment.files.all()}
     can_answer = (
         assignment.status == "open"
         and actor.organization_id == assignment.organization_id
@@ -120,6 +143,8 @@ def assignment_detail(request, public_id):
             "question": q,
             "answer": answers.get(q.pk),
             "condition": questions[q.condition["question"] - 1] if q.condition else None,
+            "file": files.get(q.pk),
+            "accept": ",".join(f".{t}" for t in q.options[0]["types"]) if q.kind == "file" else "",
         }
         for q in questions
     ]
@@ -131,6 +156,8 @@ def assignment_detail(request, public_id):
             "rows": rows,
             "can_answer": can_answer,
             "can_review": actor.is_orchestrator and assignment.status == "submitted",
+            "reminders": assignment.validity_reminders.all(),
+            "max_file_mb": engine.MAX_FILE_BYTES // (1024 * 1024),
         },
     )
 
@@ -149,9 +176,14 @@ def assignment_answer(request, public_id):
     actor = request.actor
     assignment = selectors.assignment_get(actor=actor, public_id=public_id)
     try:
+        questions = list(assignment.questionnaire.questions.all())
         services.answers_submit(
-            actor=actor, assignment=assignment,
-            answers=_answers_from(request.POST, list(assignment.questionnaire.questions.all())),
+            actor=actor, assignment=assignment, answers=_answers_from(request.POST, questions),
+            uploads={
+                q.position: request.FILES.get(f"q{q.position}")
+                for q in questions
+                if q.kind == "file"
+            },
         )  # fmt: skip
     except ValidationError as error:
         details = error.message_dict if hasattr(error, "error_dict") else {"": error.messages}
@@ -180,3 +212,23 @@ def assignment_review(request, public_id):
     else:
         messages.success(request, "Review recorded.")
     return redirect("questionnaires:assignment-detail", assignment.public_id)
+
+
+@page("questionnaires.answerfile:view")
+def answer_file_download(request, public_id):
+    """An uploaded answer file, for those who may see its assessment (others: not found)."""
+    answer_file = selectors.answer_file_get(actor=request.actor, public_id=public_id)
+    return file_response(answer_file)
+
+
+def file_response(answer_file):
+    from django.http import FileResponse
+
+    response = FileResponse(
+        answer_file.file.open("rb"),
+        as_attachment=True,
+        filename=answer_file.name,
+        content_type=answer_file.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -89,27 +89,6 @@ def announcement_publish(
     return announcement
 
 
-def announcements_for(*, actor: Actor) -> QuerySet:
-    """The orchestrator sees all; a partner member sees those delivered to them."""
-    rows = Announcement.objects.all()
-    if actor.is_orchestrator:
-        return rows
-    user_id = actor.user.pk if actor.user else -1
-    return (
-        rows.filter(recipients__contains=[user_id])
-        if _json_contains_supported()
-        else rows.filter(
-            pk__in=[a.pk for a in rows.only("pk", "recipients") if user_id in a.recipients]
-        )
-    )
-
-
-def _json_contains_supported() -> bool:
-    from django.db import connection
-
-    return connection.vendor == "postgresql"
-
-
 def mark_read(*, actor: Actor, announcement: Announcement) -> None:
     if actor.user is not None and actor.user.pk in announcement.recipients:
         AnnouncementRead.objects.get_or_create(

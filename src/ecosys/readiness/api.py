@@ -4,22 +4,15 @@ import datetime as dt
 from typing import Any
 from uuid import UUID
 
-from ninja import Router, Schema, Status
+from ninja import File, Form, Router, Schema, Status, UploadedFile
 
-from ecosys.core.access import PUBLIC, access_rule, get_visible, restrict
-from ecosys.core.schemas import Detail
+from ecosys.core.access import PUBLIC, access_rule
+from ecosys.core.api import paginate
+from ecosys.core.listing import export_response, list_apply
+from ecosys.core.schemas import Detail, Page
 from ecosys.partners.selectors import partner_get
 
-from . import services
-from .models import (
-    CertificateAward,
-    Course,
-    Enrollment,
-    Mentor,
-    Mentorship,
-    OnboardingTask,
-    OnboardingTemplate,
-)
+from . import lists, selectors, services
 
 router = Router(tags=["readiness"])
 ERRORS = {401: Detail, 403: Detail, 404: Detail}
@@ -73,7 +66,7 @@ def _template_out(t) -> dict:
 @router.get("/onboarding-templates", response={200: list[TemplateOut], **ERRORS})
 @access_rule("readiness.onboardingtemplate:view")
 def onboarding_template_list(request):
-    return [_template_out(t) for t in restrict(OnboardingTemplate.objects.all(), request.auth)]
+    return [_template_out(t) for t in selectors.template_list(actor=request.auth)]
 
 
 @router.post("/onboarding-templates", response={201: TemplateOut, **ERRORS})
@@ -90,7 +83,7 @@ def onboarding_plan_detail(request, partner_id: UUID):
     from django.http import Http404
 
     partner = partner_get(actor=request.auth, public_id=partner_id)
-    plan = partner.onboarding_plans.first()
+    plan = selectors.onboarding_plan_for(actor=request.auth, partner=partner)
     if plan is None:
         raise Http404("No onboarding plan.")
     progress = services.progress(plan)
@@ -119,7 +112,7 @@ def onboarding_plan_detail(request, partner_id: UUID):
 @access_rule("readiness.onboardingtask:change")
 def onboarding_task_done(request, task_id: UUID, payload: DoneIn):
     """Tick a task off (done=false to undo); each side ticks its own tasks."""
-    task = get_visible(OnboardingTask.objects.all(), request.auth, public_id=task_id)
+    task = selectors.onboarding_task_get(actor=request.auth, public_id=task_id)
     task = services.task_done(actor=request.auth, task=task, done=payload.done)
     return {
         "id": task.public_id,
@@ -163,37 +156,45 @@ def _announcement_out(a, *, orchestrator: bool) -> dict:
     }
 
 
-@router.get("/announcements", response={200: list[AnnouncementOut], **ERRORS})
+def _announcement_spec(actor):
+    return lists.ANNOUNCEMENTS if actor.is_orchestrator else lists.ANNOUNCEMENTS_PORTAL
+
+
+@router.get("/announcements", response={200: Page[AnnouncementOut], **ERRORS})
 @access_rule("readiness.announcement:view")
 def announcement_list(request):
-    """Announcements: all with reach for the orchestrator; those delivered to you otherwise."""
-    from .announcements import announcements_for
-
+    """Announcements: all with reach for the orchestrator; those delivered to you otherwise.
+    Filters: region, program, published_after; q; sort (-published_at…)."""
     actor = request.auth
-    return [
-        _announcement_out(a, orchestrator=actor.is_orchestrator)
-        for a in announcements_for(actor=actor)[:100]
-    ]
+    rows = list_apply(
+        selectors.announcement_rows(actor=actor), request.GET, _announcement_spec(actor)
+    ).queryset
+    return paginate(
+        request, rows, lambda a: _announcement_out(a, orchestrator=actor.is_orchestrator)
+    )
+
+
+@router.get("/announcements/export", response={200: None, **ERRORS})
+@access_rule("readiness.announcement:view")
+def announcement_export(request, format: str = "csv"):  # noqa: A002 - the public parameter name
+    """The announcements list as CSV or XLSX (with reach for the orchestrator)."""
+    spec = _announcement_spec(request.auth)
+    rows = list_apply(selectors.announcement_rows(actor=request.auth), request.GET, spec)
+    return export_response(rows.queryset, spec, format)
 
 
 @router.post("/announcements", response={201: AnnouncementOut, **ERRORS})
 @access_rule("readiness.announcement:add")
 def announcement_publish(request, payload: AnnouncementIn):
     """Publish to partner members by programme, tier, region and role; e-mailed too."""
-    from ecosys.partners.models import Program, Tier
+    from ecosys.partners.selectors import program_get, tier_get
 
     from .announcements import announcement_publish as publish
 
     data = payload.dict()
     program_id, tier_id = data.pop("program_id"), data.pop("tier_id")
-    data["program"] = (
-        get_visible(Program.objects.all(), request.auth, public_id=program_id)
-        if program_id
-        else None
-    )
-    data["tier"] = (
-        get_visible(Tier.objects.all(), request.auth, public_id=tier_id) if tier_id else None
-    )
+    data["program"] = program_get(actor=request.auth, public_id=program_id) if program_id else None
+    data["tier"] = tier_get(actor=request.auth, public_id=tier_id) if tier_id else None
     return Status(201, _announcement_out(publish(actor=request.auth, **data), orchestrator=True))
 
 
@@ -201,13 +202,9 @@ def announcement_publish(request, payload: AnnouncementIn):
 @access_rule("readiness.announcement:view")
 def announcement_detail(request, announcement_id: UUID):
     """Read one announcement (a read receipt is recorded)."""
-    from django.http import Http404
+    from .announcements import mark_read
 
-    from .announcements import announcements_for, mark_read
-
-    announcement = announcements_for(actor=request.auth).filter(public_id=announcement_id).first()
-    if announcement is None:
-        raise Http404("Not found.")
+    announcement = selectors.announcement_get(actor=request.auth, public_id=announcement_id)
     mark_read(actor=request.auth, announcement=announcement)
     return _announcement_out(announcement, orchestrator=request.auth.is_orchestrator)
 
@@ -221,6 +218,7 @@ class CourseIn(Schema):
     description: str = ""
     quiz_id: UUID | None = None
     max_attempts: int = 3
+    is_new_product: bool = False
 
 
 class CourseOut(Schema):
@@ -230,6 +228,10 @@ class CourseOut(Schema):
     modules: list[dict]
     has_quiz: bool
     max_attempts: int
+    version: int
+    previous_id: UUID | None
+    change_note: str
+    is_new_product: bool
 
 
 class EnrollIn(Schema):
@@ -266,6 +268,10 @@ def _course_out(c) -> dict:
         "modules": c.modules,
         "has_quiz": c.quiz_id is not None,
         "max_attempts": c.max_attempts,
+        "version": c.version,
+        "previous_id": c.previous.public_id if c.previous_id else None,
+        "change_note": c.change_note,
+        "is_new_product": c.is_new_product,
     }
 
 
@@ -280,27 +286,33 @@ def _enrollment_out(e) -> dict:
     }
 
 
-@router.get("/courses", response={200: list[CourseOut], **ERRORS})
+@router.get("/courses", response={200: Page[CourseOut], **ERRORS})
 @access_rule("readiness.course:view")
 def course_list(request):
-    return [_course_out(c) for c in restrict(Course.objects.all(), request.auth)]
+    """Courses, every version. Filters: current (newest versions only), is_new_product,
+    has_quiz; q; sort (title, -published_at…)."""
+    rows = list_apply(selectors.course_list(actor=request.auth), request.GET, lists.COURSES)
+    return paginate(request, rows.queryset, _course_out)
+
+
+@router.get("/courses/export", response={200: None, **ERRORS})
+@access_rule("readiness.course:view")
+def course_export(request, format: str = "csv"):  # noqa: A002 - the public parameter name
+    rows = list_apply(selectors.course_list(actor=request.auth), request.GET, lists.COURSES)
+    return export_response(rows.queryset, lists.COURSES, format)
 
 
 @router.post("/courses", response={201: CourseOut, **ERRORS})
 @access_rule("readiness.course:add")
 def course_create(request, payload: CourseIn):
     """Modules as lines 'text|link|video | title | content'; an optional quiz with a pass mark."""
-    from ecosys.questionnaires.models import Questionnaire
+    from ecosys.questionnaires.selectors import questionnaire_get
 
     from .learning import course_save
 
     data = payload.dict()
     quiz_id = data.pop("quiz_id")
-    data["quiz"] = (
-        get_visible(Questionnaire.objects.all(), request.auth, public_id=quiz_id)
-        if quiz_id
-        else None
-    )
+    data["quiz"] = questionnaire_get(actor=request.auth, public_id=quiz_id) if quiz_id else None
     return Status(201, _course_out(course_save(actor=request.auth, **data)))
 
 
@@ -312,7 +324,7 @@ def course_enroll(request, course_id: UUID, payload: EnrollIn):
 
     from .learning import enroll
 
-    course = get_visible(Course.objects.all(), request.auth, public_id=course_id)
+    course = selectors.course_get(actor=request.auth, public_id=course_id)
     person = person_get(actor=request.auth, public_id=payload.person_id)
     return Status(201, _enrollment_out(enroll(actor=request.auth, course=course, person=person)))
 
@@ -323,9 +335,7 @@ def enrollment_complete(request, enrollment_id: UUID, payload: CompletionIn):
     """Complete a course; with a quiz this is an attempt ({question number: answer})."""
     from .learning import complete
 
-    enrollment = get_visible(
-        Enrollment.objects.select_related("course", "person"), request.auth, public_id=enrollment_id
-    )
+    enrollment = selectors.enrollment_get(actor=request.auth, public_id=enrollment_id)
     return _enrollment_out(
         complete(actor=request.auth, enrollment=enrollment, answers=payload.answers)
     )
@@ -335,9 +345,7 @@ def enrollment_complete(request, enrollment_id: UUID, payload: CompletionIn):
 @access_rule("readiness.certificateaward:view")
 def certificate_list(request):
     """Certificates of the people you can see."""
-    rows = restrict(
-        CertificateAward.objects.select_related("certification", "person"), request.auth
-    )
+    rows = selectors.certificate_list(actor=request.auth)
     return [
         {
             "id": a.public_id,
@@ -359,14 +367,8 @@ def certificate_verify(request, code: str):
     """Check a certificate by its code (no sign-in)."""
     from django.http import Http404
     from django.utils import timezone
-    from django_scopes import scopes_disabled
 
-    with scopes_disabled():
-        award = (
-            CertificateAward.objects.select_related("certification", "person")
-            .filter(code=code)
-            .first()
-        )
+    award = selectors.certificate_by_code(code)
     if award is None:
         raise Http404("No certificate has this code.")
     return {
@@ -422,7 +424,7 @@ def _mentor_out(m) -> dict:
 @router.get("/mentors", response={200: list[MentorOut], **ERRORS})
 @access_rule("readiness.mentor:view")
 def mentor_list(request):
-    return [_mentor_out(m) for m in restrict(Mentor.objects.select_related("person"), request.auth)]
+    return [_mentor_out(m) for m in selectors.mentor_list(actor=request.auth)]
 
 
 @router.post("/mentors", response={201: MentorOut, **ERRORS})
@@ -444,7 +446,7 @@ def mentorship_start(request, partner_id: UUID, payload: AssignIn):
     from .mentoring import mentor_assign
 
     partner = partner_get(actor=request.auth, public_id=partner_id)
-    mentor = get_visible(Mentor.objects.all(), request.auth, public_id=payload.mentor_id)
+    mentor = selectors.mentor_get(actor=request.auth, public_id=payload.mentor_id)
     mentorship = mentor_assign(actor=request.auth, partner=partner, mentor=mentor)
     return Status(
         201, {"id": str(mentorship.public_id), "mentor": str(mentor), "reasons": mentorship.reasons}
@@ -456,8 +458,72 @@ def mentorship_start(request, partner_id: UUID, payload: AssignIn):
 def coaching_session_log(request, mentorship_id: UUID, payload: SessionIn):
     from .mentoring import session_log
 
-    mentorship = get_visible(
-        Mentorship.objects.select_related("partner"), request.auth, public_id=mentorship_id
-    )
+    mentorship = selectors.mentorship_get(actor=request.auth, public_id=mentorship_id)
     session = session_log(actor=request.auth, mentorship=mentorship, **payload.dict())
     return Status(201, {"id": str(session.public_id), "held_on": str(session.held_on)})
+
+
+# -- course versions and file modules --------------------------------------------------------
+
+
+class VersionIn(Schema):
+    change_note: str
+    grace_until: dt.date
+    modules_source: str = ""
+    enroll_previous: bool = True
+    is_new_product: bool | None = None
+
+
+class CourseFileOut(Schema):
+    id: UUID
+    name: str
+    size: int
+    content_type: str
+
+
+@router.post("/courses/{course_id}/versions", response={201: CourseOut, **ERRORS})
+@access_rule("readiness.course:add")
+def course_version_publish(request, course_id: UUID, payload: VersionIn):
+    """Publish a new version with a change note; earlier learners are enrolled and told unless
+    enroll_previous is false; certificates counting the course stay valid until grace_until."""
+    from .course_versions import course_version_publish as publish
+
+    course = selectors.course_get(actor=request.auth, public_id=course_id)
+    return Status(201, _course_out(publish(actor=request.auth, course=course, **payload.dict())))
+
+
+@router.post("/courses/{course_id}/files", response={201: CourseFileOut, **ERRORS})
+@access_rule("readiness.course:add")
+def course_file_add(request, course_id: UUID, title: Form[str], file: File[UploadedFile]):
+    """Add a file module (multipart: title, file; pdf, png, jpg, docx or xlsx, at most 10 MB)."""
+    from .course_files import course_file_add as add
+
+    course = selectors.course_get(actor=request.auth, public_id=course_id)
+    added = add(actor=request.auth, course=course, title=title, upload=file)
+    return Status(201, _course_file_out(added))
+
+
+def _course_file_out(f) -> dict:
+    return {"id": f.public_id, "name": f.name, "size": f.size, "content_type": f.content_type}
+
+
+@router.get("/course-files/{course_file_id}", response={200: None, **ERRORS})
+@access_rule("readiness.coursefile:view")
+def course_file_download(request, course_file_id: UUID):
+    """Download a course's file module; it counts as done in your own enrolments."""
+    from .views import course_file_response
+
+    return course_file_response(request.auth, course_file_id)
+
+
+@router.post(
+    "/enrollments/{enrollment_id}/files/{course_file_id}/done",
+    response={200: EnrollmentOut, **ERRORS},
+)
+@access_rule("readiness.enrollment:change")
+def file_module_done(request, enrollment_id: UUID, course_file_id: UUID):
+    """Mark a file module done without opening it here (e.g. read on paper)."""
+    from .course_files import file_module_done as mark
+
+    enrollment = selectors.enrollment_get(actor=request.auth, public_id=enrollment_id)
+    return _enrollment_out(mark(actor=request.auth, enrollment=enrollment, file_id=course_file_id))

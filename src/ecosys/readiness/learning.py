@@ -19,7 +19,7 @@ from ecosys.questionnaires import engine
 
 from .models import CertificateAward, Certification, Course, Enrollment
 
-MODULE_KINDS = ("text", "link", "video")
+MODULE_KINDS = ("text", "link", "video")  # file modules are uploaded (course_files.py)
 
 
 def _orchestrator(actor: Actor) -> None:
@@ -58,6 +58,7 @@ def course_save(
     quiz=None,
     max_attempts: int = 3,
     prerequisites=(),
+    is_new_product: bool = False,
 ) -> Course:
     _orchestrator(actor)
     modules = parse_modules(modules_source)
@@ -72,6 +73,7 @@ def course_save(
         modules=modules,
         quiz=quiz,
         max_attempts=max_attempts,
+        is_new_product=is_new_product,
     )
     course.prerequisites.set(prerequisites)
     audit_record(
@@ -169,6 +171,11 @@ def complete(
         )
     if enrollment.completed_at:
         raise ValidationError("This course is completed already.")
+    from .course_files import files_missing
+
+    missing = files_missing(enrollment)
+    if missing:
+        raise ValidationError({"files": f"Open or mark done first: {', '.join(missing)}."})
     quiz = enrollment.course.quiz
     if quiz is not None:
         if enrollment.attempts >= enrollment.course.max_attempts:
@@ -195,8 +202,13 @@ def complete(
         target=enrollment,
         changes={"course": [None, enrollment.course.title]},
     )
+    from .course_versions import grace_lift
+    from .services import course_tasks_complete
+
+    grace_lift(actor=actor, person=enrollment.person, course=enrollment.course)
     award_due(actor=actor, person=enrollment.person)
     renew_by_refresher(actor=actor, person=enrollment.person, course=enrollment.course)
+    course_tasks_complete(actor=actor, person=enrollment.person, course=enrollment.course)
     return enrollment
 
 

@@ -65,6 +65,10 @@ class OnboardingTask(TenantModel):
         "core.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     overdue_notified_at = models.DateTimeField(null=True, blank=True)
+    # A required course: the task completes itself when someone of the partner passes it.
+    course = models.ForeignKey(
+        "readiness.Course", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Access:
         owner_paths = ("plan__partner__organization",)
@@ -133,7 +137,8 @@ class Course(TenantModel):
 
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
-    # [{"title": "...", "kind": "text" | "link" | "video", "content": "..."}]
+    # [{"title": "...", "kind": "text" | "link" | "video", "content": "..."}]; file modules:
+    # {"kind": "file", "title": "...", "file": CourseFile public_id, "name": "...", "size": n}
     modules = models.JSONField(default=list)
     prerequisites = models.ManyToManyField("self", symmetrical=False, blank=True, related_name="+")
     quiz = models.ForeignKey(
@@ -144,6 +149,15 @@ class Course(TenantModel):
         related_name="+",
     )
     max_attempts = models.PositiveSmallIntegerField(default=3)
+    version = models.PositiveSmallIntegerField(default=1)
+    previous = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="next_version"
+    )
+    change_note = models.TextField(blank=True, help_text="What changed since the last version.")
+    is_new_product = models.BooleanField(
+        default=False, help_text="New product or process training: shown on the partner portal."
+    )
+    published_at = models.DateTimeField(auto_now_add=True, null=True)
 
     class Access:
         owner_paths: tuple[str, ...] = ()
@@ -151,10 +165,45 @@ class Course(TenantModel):
         visible_to_all_members = True
 
     class Meta:
-        ordering = ["title"]
+        ordering = ["title", "-version"]
 
     def __str__(self) -> str:
-        return self.title
+        return self.title if self.version == 1 else f"{self.title} (v{self.version})"
+
+    @property
+    def file_modules(self) -> list[dict]:
+        return [module for module in self.modules if module.get("kind") == "file"]
+
+
+def course_file_path(instance, filename: str) -> str:
+    """Stored under a random name; the original name is kept on the row for downloads."""
+    import uuid
+    from pathlib import PurePath
+
+    suffix = PurePath(filename).suffix.lower()[:10]
+    return f"courses/{instance.workspace.public_id}/{uuid.uuid4().hex}{suffix}"
+
+
+class CourseFile(TenantModel):
+    """A downloadable file module of a course (e.g. a PDF datasheet)."""
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="files")
+    file = models.FileField(upload_to=course_file_path, max_length=300)
+    name = models.CharField(max_length=255)
+    size = models.PositiveIntegerField()
+    content_type = models.CharField(max_length=100)
+    uploaded_by = models.ForeignKey(
+        "core.User", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Access:
+        owner_paths: tuple[str, ...] = ()
+        external_actions = frozenset({"view"})
+        visible_to_all_members = True
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Certification(TenantModel):
@@ -196,6 +245,8 @@ class Enrollment(TenantModel):
     best_score = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     enrolled_at = models.DateTimeField(auto_now_add=True)
+    # File modules opened or marked done (CourseFile public ids, as text).
+    files_done = models.JSONField(default=list, blank=True)
 
     class Access:
         owner_paths = ("person__organization",)
@@ -221,6 +272,9 @@ class CertificateAward(TenantModel):
     issued_on = models.DateField()
     expires_on = models.DateField()
     refresher_sent_at = models.DateTimeField(null=True, blank=True)
+    # A course of the certification got a new version: valid until a grace date unless the new
+    # version is completed, which restores this expiry.
+    expires_before_grace = models.DateField(null=True, blank=True)
 
     class Access:
         owner_paths = ("person__organization",)

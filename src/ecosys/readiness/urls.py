@@ -20,6 +20,18 @@ urlpatterns = [
         views.enrollment_complete,
         name="enrollment-complete",
     ),
+    path("courses/<uuid:public_id>/files/", views.course_file_add, name="course-file-add"),
+    path(
+        "courses/<uuid:public_id>/versions/new/",
+        views.course_version_publish,
+        name="course-version-publish",
+    ),
+    path("course-files/<uuid:public_id>/", views.course_file_download, name="course-file"),
+    path(
+        "enrollments/<uuid:public_id>/files/<uuid:file_id>/done/",
+        views.file_module_done,
+        name="file-module-done",
+    ),
     path("certificates/<uuid:public_id>.pdf", views.certificate_pdf, name="certificate-pdf"),
     path("verify/<str:code>/", views.verify, name="verify"),
     path("announcements/<uuid:public_id>/", views.announcement_detail, name="announcement-detail"),

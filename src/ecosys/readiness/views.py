@@ -7,22 +7,22 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from ecosys.core.access import ADD, PUBLIC, allows, get_visible, restrict
-from ecosys.core.pages import apply_service, page
+from ecosys.core.access import ADD, PUBLIC, allows
+from ecosys.core.pages import apply_service, detail_url, list_response, page
 
-from . import services
-from .models import (
-    Announcement,
-    AnnouncementRead,
-    CertificateAward,
-    Certification,
-    Course,
-    Enrollment,
-    Mentor,
-    Mentorship,
-    OnboardingTask,
-    OnboardingTemplate,
-)
+from . import lists, selectors, services
+from .models import Announcement, Course, OnboardingTemplate
+
+
+def _posted(rows, public_id: str | None):
+    """The row a form posted by its id, or None (none chosen, or a tampered id)."""
+    import uuid
+
+    try:
+        return rows.filter(public_id=uuid.UUID(public_id)).first() if public_id else None
+    except ValueError:
+        return None
+
 
 EXAMPLE = """0 | orchestrator | Welcome call and portal tour
 3 | partner | Invite your sales and service staff to the portal
@@ -57,7 +57,7 @@ def template_list(request):
             return redirect("readiness:template-list")
     templates = [
         (template, services.tasks_source(template.tasks))
-        for template in restrict(OnboardingTemplate.objects.all(), actor)
+        for template in selectors.template_list(actor=actor)
     ]
     return render(request, "readiness/template_list.html", {"templates": templates, "form": form})
 
@@ -66,9 +66,7 @@ def template_list(request):
 @page("readiness.onboardingtask:change")
 def task_done(request, public_id):
     actor = request.actor
-    task = get_visible(
-        OnboardingTask.objects.select_related("plan__partner"), actor, public_id=public_id
-    )
+    task = selectors.onboarding_task_get(actor=actor, public_id=public_id)
     try:
         services.task_done(actor=actor, task=task, done=request.POST.get("done") == "1")
     except PermissionDenied as error:
@@ -95,13 +93,13 @@ class AnnouncementForm(forms.Form):
         ],
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, actor, **kwargs):
         from ecosys.ecosystem.models import Region
-        from ecosys.partners.models import Program, Tier
+        from ecosys.partners.selectors import program_list, tier_list
 
         super().__init__(*args, **kwargs)
-        self.fields["program"].queryset = Program.objects.all()
-        self.fields["tier"].queryset = Tier.objects.select_related("program")
+        self.fields["program"].queryset = program_list(actor=actor)
+        self.fields["tier"].queryset = tier_list(actor=actor)
         self.fields["region"].choices = [("", "Every region"), *Region.choices]
 
 
@@ -111,7 +109,7 @@ def announcement_list(request):
 
     actor = request.actor
     can_add = actor.is_orchestrator and allows(actor, ADD, Announcement)
-    form = AnnouncementForm(request.POST or None) if can_add else None
+    form = AnnouncementForm(request.POST or None, actor=actor) if can_add else None
     if form is not None and request.method == "POST" and form.is_valid():
         published = apply_service(
             form, lambda: announcements.announcement_publish(actor=actor, **form.cleaned_data)
@@ -121,33 +119,27 @@ def announcement_list(request):
                 request, f"Published to {len(published.recipients)} partner member(s)."
             )
             return redirect("readiness:announcement-list")
-    rows = list(announcements.announcements_for(actor=actor)[:100])
-    read_ids = set(
-        AnnouncementRead.objects.filter(user=actor.user, announcement__in=rows).values_list(
-            "announcement_id", flat=True
-        )
+    return list_response(
+        request,
+        spec=lists.ANNOUNCEMENTS if actor.is_orchestrator else lists.ANNOUNCEMENTS_PORTAL,
+        queryset=selectors.announcement_rows(actor=actor),
+        template="readiness/announcement_list.html",
+        context={
+            "title": "Announcements"
+            if actor.is_orchestrator
+            else f"News from {actor.workspace.orchestrator}",
+            "form": form,
+        },
+        detail_url=detail_url("readiness:announcement-detail"),
     )
-    items = [
-        {
-            "announcement": a,
-            "read": a.pk in read_ids,
-            "reach": announcements.reach(a) if actor.is_orchestrator else None,
-        }
-        for a in rows
-    ]
-    return render(request, "readiness/announcement_list.html", {"items": items, "form": form})
 
 
 @page("readiness.announcement:view")
 def announcement_detail(request, public_id):
-    from django.http import Http404
-
     from . import announcements
 
     actor = request.actor
-    announcement = announcements.announcements_for(actor=actor).filter(public_id=public_id).first()
-    if announcement is None:
-        raise Http404("Not found.")
+    announcement = selectors.announcement_get(actor=actor, public_id=public_id)
     announcements.mark_read(actor=actor, announcement=announcement)
     return render(
         request,
@@ -181,12 +173,17 @@ class CourseForm(forms.Form):
         help_text="A questionnaire with a pass mark.",
     )
     max_attempts = forms.IntegerField(min_value=1, max_value=10, initial=3)
+    is_new_product = forms.BooleanField(
+        required=False,
+        label="New product / process training",
+        help_text="Shown to partners on their portal.",
+    )
 
-    def __init__(self, *args, **kwargs):
-        from ecosys.questionnaires.models import Questionnaire
+    def __init__(self, *args, actor, **kwargs):
+        from ecosys.questionnaires.selectors import questionnaire_list
 
         super().__init__(*args, **kwargs)
-        self.fields["quiz"].queryset = Questionnaire.objects.exclude(pass_mark=None)
+        self.fields["quiz"].queryset = questionnaire_list(actor=actor).exclude(pass_mark=None)
 
 
 def _people_for(actor):
@@ -202,30 +199,33 @@ def course_list(request):
 
     actor = request.actor
     can_add = actor.is_orchestrator and allows(actor, ADD, Course)
-    form = CourseForm(request.POST or None) if can_add else None
+    form = CourseForm(request.POST or None, actor=actor) if can_add else None
     if form is not None and request.method == "POST" and form.is_valid():
         saved = apply_service(form, lambda: course_save(actor=actor, **form.cleaned_data))
         if saved is not None:
             messages.success(request, f"Course “{saved}” created.")
             return redirect("readiness:course-detail", saved.public_id)
-    return render(
+    return list_response(
         request,
-        "readiness/course_list.html",
-        {
-            "courses": Course.objects.all(),
-            "certifications": Certification.objects.all(),
+        spec=lists.COURSES,
+        queryset=selectors.course_list(actor=actor),
+        template="readiness/course_list.html",
+        context={
+            "title": "Training and certification",
+            "certifications": selectors.certification_list(actor=actor),
             "form": form,
         },
+        detail_url=detail_url("readiness:course-detail"),
     )
 
 
-def _assign_choices() -> dict:
+def _assign_choices(actor) -> dict:
     from ecosys.ecosystem.models import CHANNEL_PARTNER_ROLES, EcosystemRole
-    from ecosys.partners.models import Program, Tier
+    from ecosys.partners.selectors import program_list, tier_list
 
     return {
-        "programs": Program.objects.all(),
-        "tiers": Tier.objects.select_related("program"),
+        "programs": program_list(actor=actor),
+        "tiers": tier_list(actor=actor),
         "roles": [(v, label) for v, label in EcosystemRole.choices if v in CHANNEL_PARTNER_ROLES],
     }
 
@@ -233,8 +233,8 @@ def _assign_choices() -> dict:
 @page("readiness.course:view")
 def course_detail(request, public_id):
     actor = request.actor
-    course = get_visible(Course.objects.select_related("quiz"), actor, public_id=public_id)
-    enrollments = restrict(Enrollment.objects.filter(course=course).select_related("person"), actor)
+    course = selectors.course_get(actor=actor, public_id=public_id)
+    enrollments = selectors.enrollment_list(actor=actor).filter(course=course)
     return render(
         request,
         "readiness/course_detail.html",
@@ -243,11 +243,26 @@ def course_detail(request, public_id):
             "enrollments": enrollments,
             "people": _people_for(actor) if actor.role != "read_only" else [],
             "questions": list(course.quiz.questions.all()) if course.quiz else [],
-            "assign": _assign_choices()
+            "versions": _versions(course),
+            "can_manage": actor.is_orchestrator and allows(actor, ADD, Course),
+            "assign": _assign_choices(actor)
             if actor.is_orchestrator and actor.role != "read_only"
             else None,
         },
     )
+
+
+def _versions(course) -> list:
+    """Every version of the course, oldest first."""
+    chain, earlier = [course], course.previous
+    while earlier is not None:
+        chain.insert(0, earlier)
+        earlier = earlier.previous
+    later = getattr(course, "next_version", None)
+    while later is not None:
+        chain.append(later)
+        later = getattr(later, "next_version", None)
+    return chain
 
 
 @require_POST
@@ -258,7 +273,7 @@ def course_enroll(request, public_id):
     from .learning import enroll
 
     actor = request.actor
-    course = get_visible(Course.objects.all(), actor, public_id=public_id)
+    course = selectors.course_get(actor=actor, public_id=public_id)
     try:
         person = person_get(actor=actor, public_id=request.POST.get("person"))
         enroll(actor=actor, course=course, person=person)
@@ -277,9 +292,7 @@ def enrollment_complete(request, public_id):
     from .learning import complete
 
     actor = request.actor
-    enrollment = get_visible(
-        Enrollment.objects.select_related("course__quiz"), actor, public_id=public_id
-    )
+    enrollment = selectors.enrollment_get(actor=actor, public_id=public_id)
     quiz = enrollment.course.quiz
     answers = {}
     if quiz is not None:
@@ -311,11 +324,7 @@ def certificate_pdf(request, public_id):
 
     from .learning import certificate_pdf as render_pdf
 
-    award = get_visible(
-        CertificateAward.objects.select_related("certification", "person"),
-        request.actor,
-        public_id=public_id,
-    )
+    award = selectors.certificate_get(actor=request.actor, public_id=public_id)
     url = request.build_absolute_uri(reverse("readiness:verify", args=[award.code]))
     response = HttpResponse(render_pdf(award, url), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="certificate-{award.code}.pdf"'
@@ -325,14 +334,7 @@ def certificate_pdf(request, public_id):
 @page(PUBLIC)
 def verify(request, code):
     """Anyone with a certificate's code can check it (no sign-in): who, what, valid or not."""
-    from django_scopes import scopes_disabled
-
-    with scopes_disabled():  # the code is global and unguessable; only this award is shown
-        award = (
-            CertificateAward.objects.select_related("certification", "person")
-            .filter(code=code)
-            .first()
-        )
+    award = selectors.certificate_by_code(code)
     return render(request, "readiness/verify.html", {"award": award, "today": timezone.localdate()})
 
 
@@ -371,11 +373,7 @@ def mentor_list(request):
         if added is not None:
             messages.success(request, f"{added} joined the mentor pool.")
             return redirect("readiness:mentor-list")
-    from django.db.models import Count, Q
-
-    mentors = Mentor.objects.select_related("person").annotate(
-        load=Count("mentorships", filter=Q(mentorships__ended_on__isnull=True))
-    )
+    mentors = selectors.mentor_list(actor=actor)
     return render(request, "readiness/mentor_list.html", {"mentors": mentors, "form": form})
 
 
@@ -388,11 +386,7 @@ def mentor_assign(request, public_id):
 
     actor = request.actor
     partner = partner_get(actor=actor, public_id=public_id)
-    mentor = (
-        Mentor.objects.filter(public_id=request.POST.get("mentor") or None).first()
-        if request.POST.get("mentor")
-        else None
-    )
+    mentor = _posted(selectors.mentor_list(actor=actor), request.POST.get("mentor"))
     try:
         if mentor is None:
             raise ValidationError("Choose a mentor.")
@@ -416,9 +410,7 @@ def session_log(request, public_id):
     from . import mentoring
 
     actor = request.actor
-    mentorship = get_visible(
-        Mentorship.objects.select_related("partner"), actor, public_id=public_id
-    )
+    mentorship = selectors.mentorship_get(actor=actor, public_id=public_id)
     form = SessionForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Give the date and what was discussed.")
@@ -435,22 +427,14 @@ def session_log(request, public_id):
 @require_POST
 @page("readiness.course:add")
 def course_assign(request, public_id):
-    from ecosys.partners.models import Program, Tier
+    from ecosys.partners.selectors import program_list, tier_list
 
     from .learning import course_assign as assign
 
     actor = request.actor
-    course = get_visible(Course.objects.all(), actor, public_id=public_id)
-    program = (
-        Program.objects.filter(public_id=request.POST.get("program")).first()
-        if request.POST.get("program")
-        else None
-    )
-    tier = (
-        Tier.objects.filter(public_id=request.POST.get("tier")).first()
-        if request.POST.get("tier")
-        else None
-    )
+    course = selectors.course_get(actor=actor, public_id=public_id)
+    program = _posted(program_list(actor=actor), request.POST.get("program"))
+    tier = _posted(tier_list(actor=actor), request.POST.get("tier"))
     try:
         result = assign(
             actor=actor,
@@ -467,3 +451,124 @@ def course_assign(request, public_id):
             f"{result['enrolled']} enrolled; {result['skipped']} lack a prerequisite.",
         )
     return redirect("readiness:course-detail", course.public_id)
+
+
+# -- course versions and file modules --------------------------------------------------------
+
+
+def course_file_response(actor, public_id):
+    """The file, marked done in the actor's own enrolments (opening a file module is doing it)."""
+    from django.http import FileResponse
+
+    from .course_files import course_file_opened
+
+    course_file = selectors.course_file_get(actor=actor, public_id=public_id)
+    course_file_opened(actor=actor, course_file=course_file)
+    response = FileResponse(
+        course_file.file.open("rb"),
+        as_attachment=True,
+        filename=course_file.name,
+        content_type=course_file.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@page("readiness.coursefile:view")
+def course_file_download(request, public_id):
+    return course_file_response(request.actor, public_id)
+
+
+@require_POST
+@page("readiness.course:add")
+def course_file_add(request, public_id):
+    from .course_files import course_file_add as add
+
+    actor = request.actor
+    course = selectors.course_get(actor=actor, public_id=public_id)
+    try:
+        added = add(
+            actor=actor,
+            course=course,
+            title=request.POST.get("title", ""),
+            upload=request.FILES.get("file"),
+        )
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, "The file was not added. " + " ".join(_messages(error)))
+    else:
+        messages.success(request, f"File module “{added.name}” added.")
+    return redirect("readiness:course-detail", course.public_id)
+
+
+@require_POST
+@page("readiness.enrollment:change")
+def file_module_done(request, public_id, file_id):
+    from .course_files import file_module_done as mark
+
+    actor = request.actor
+    enrollment = selectors.enrollment_get(actor=actor, public_id=public_id)
+    try:
+        mark(actor=actor, enrollment=enrollment, file_id=file_id)
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, " ".join(_messages(error)))
+    return redirect("readiness:course-detail", enrollment.course.public_id)
+
+
+class VersionForm(forms.Form):
+    change_note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="What changed")
+    grace_until = forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}),
+        label="Certificates stay valid until",
+        help_text="Holders of certifications that count this course keep them until then, "
+        "or for good once they complete the new version.",
+    )
+    modules_source = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="New modules (empty: keep them)",
+        help_text="One per line: text|link|video | title | content. File modules are kept.",
+    )
+    enroll_previous = forms.BooleanField(
+        required=False, initial=True, label="Enrol everyone who took an earlier version"
+    )
+    is_new_product = forms.BooleanField(required=False, label="New product / process training")
+
+
+@page("readiness.course:add")
+def course_version_publish(request, public_id):
+    import datetime as dt
+
+    from django.urls import reverse
+
+    from .course_versions import course_version_publish as publish
+
+    actor = request.actor
+    course = selectors.course_get(actor=actor, public_id=public_id)
+    form = VersionForm(
+        request.POST or None,
+        initial={
+            "grace_until": timezone.localdate() + dt.timedelta(days=90),
+            "is_new_product": course.is_new_product,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        new = apply_service(form, lambda: publish(actor=actor, course=course, **form.cleaned_data))
+        if new is not None:
+            enrolled = new.enrollments.count()
+            messages.success(request, f"Version {new.version} published; {enrolled} enrolled.")
+            return redirect("readiness:course-detail", new.public_id)
+    return render(
+        request,
+        "core/form.html",
+        {
+            "form": form,
+            "title": f"New version of {course} (v{course.version + 1})",
+            "cancel": reverse("readiness:course-detail", args=[course.public_id]),
+        },
+    )
+
+
+def _messages(error) -> list[str]:
+    if hasattr(error, "error_dict"):
+        return [message for messages_ in error.message_dict.values() for message in messages_]
+    return getattr(error, "messages", [str(error)])
