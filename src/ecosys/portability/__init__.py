@@ -1,0 +1,1 @@
+"""Portability: the open exit bundle (export and import) and friendly separation."""

@@ -1,0 +1,148 @@
+"""JSON Schema of each entity, generated from its declaration, and a checker for that subset.
+
+The bundle carries the schemas for readers; the importer checks records against the schemas
+of its own declarations (never against the ones in a bundle it has not yet trusted).
+"""
+
+from __future__ import annotations
+
+import re
+
+from .registry import Declaration
+
+UUID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+_UUID = re.compile(UUID)
+
+_TYPES = {
+    "AutoField": {"type": "integer"},
+    "BigIntegerField": {"type": "integer"},
+    "BooleanField": {"type": "boolean"},
+    "CharField": {"type": "string"},
+    "CountryField": {"type": "string"},
+    "DateField": {"type": "string", "format": "date"},
+    "DateTimeField": {"type": "string", "format": "date-time"},
+    "DecimalField": {"type": "string", "pattern": r"^-?[0-9]+(\.[0-9]+)?$"},
+    "EmailField": {"type": "string"},
+    "FileField": {"type": "string"},
+    "FloatField": {"type": "number"},
+    "GenericIPAddressField": {"type": "string"},
+    "IntegerField": {"type": "integer"},
+    "JSONField": {},
+    "PositiveBigIntegerField": {"type": "integer", "minimum": 0},
+    "PositiveIntegerField": {"type": "integer", "minimum": 0},
+    "PositiveSmallIntegerField": {"type": "integer", "minimum": 0},
+    "SlugField": {"type": "string"},
+    "SmallIntegerField": {"type": "integer"},
+    "TextField": {"type": "string"},
+    "URLField": {"type": "string"},
+    "UUIDField": {"type": "string", "pattern": UUID},
+}
+
+
+def _nullable(schema: dict, null: bool) -> dict:
+    if null and "type" in schema:
+        return {**schema, "type": [schema["type"], "null"]}
+    return schema
+
+
+def field_schema(declaration: Declaration, name: str) -> dict:
+    field = declaration.field(name)
+    if name in declaration.refs:
+        uuid = {"type": "string", "pattern": UUID}
+        if field.many_to_many:
+            return {
+                "type": "array",
+                "items": uuid,
+                "description": f"{declaration.ref_entity(name)} ids",
+            }
+        return {**_nullable(uuid, field.null), "description": f"{declaration.ref_entity(name)} id"}
+    if name in declaration.users:
+        return {"type": ["string", "null"], "description": "the user's e-mail address"}
+    kind = field.get_internal_type()
+    if type(field).__name__ == "CountryField":
+        kind = "CountryField"
+    schema = dict(_TYPES[kind])
+    if schema.get("type") == "string" and getattr(field, "max_length", None):
+        schema["maxLength"] = field.max_length
+    if field.choices and schema.get("type") == "string":
+        schema["enum"] = [str(value) for value, _ in field.flatchoices]
+        if field.blank:
+            schema["enum"] = sorted({*schema["enum"], ""})
+    if field.help_text:
+        schema["description"] = str(field.help_text)
+    return _nullable(schema, field.null)
+
+
+def entity_schema(declaration: Declaration) -> dict:
+    """The JSON Schema of one record of the entity."""
+    properties = {"id": {"type": "string", "pattern": UUID, "description": "stable public id"}}
+    properties.update({name: field_schema(declaration, name) for name in declaration.columns()[1:]})
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"ecosys-bundle/v1/{declaration.entity}.json",
+        "title": declaration.entity,
+        "description": (declaration.model.__doc__ or "").strip().splitlines()[0],
+        "type": "object",
+        "properties": properties,
+        "required": list(declaration.columns()),
+        "additionalProperties": False,
+    }
+
+
+_PY = {
+    "string": str,
+    "integer": int,
+    "number": (int, float),
+    "boolean": bool,
+    "array": list,
+    "object": dict,
+    "null": type(None),
+}
+
+
+def _value_problem(schema: dict, value) -> str | None:
+    kinds = schema.get("type")
+    if kinds is not None:
+        kinds = kinds if isinstance(kinds, list) else [kinds]
+        matches = any(
+            isinstance(value, _PY[kind])
+            and not (kind in ("integer", "number") and isinstance(value, bool))
+            for kind in kinds
+        )
+        if not matches:
+            return f"expected {' or '.join(kinds)}, got {type(value).__name__}"
+    if value is None:
+        return None
+    if isinstance(value, str):
+        if "maxLength" in schema and len(value) > schema["maxLength"]:
+            return f"longer than {schema['maxLength']} characters"
+        if "enum" in schema and value not in schema["enum"]:
+            return f"{value!r} is not one of the allowed values"
+        if "pattern" in schema and not re.match(schema["pattern"], value):
+            return f"{value[:40]!r} does not match {schema['pattern']}"
+    if isinstance(value, int) and "minimum" in schema and value < schema["minimum"]:
+        return f"below {schema['minimum']}"
+    if isinstance(value, list) and "items" in schema:
+        for item in value:
+            problem = _value_problem(schema["items"], item)
+            if problem:
+                return f"item: {problem}"
+    return None
+
+
+def record_problems(schema: dict, record) -> list[str]:
+    """What is wrong with a record against an entity schema (empty when it matches)."""
+    if not isinstance(record, dict):
+        return ["a record must be a JSON object"]
+    problems = [f"missing field {name!r}" for name in schema["required"] if name not in record]
+    problems += [f"unknown field {name!r}" for name in record if name not in schema["properties"]]
+    for name, value in record.items():
+        if name in schema["properties"]:
+            problem = _value_problem(schema["properties"][name], value)
+            if problem:
+                problems.append(f"{name}: {problem}")
+    return problems
+
+
+def is_uuid(value) -> bool:
+    return isinstance(value, str) and bool(_UUID.match(value))
