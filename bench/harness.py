@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import platform
 import secrets
 import shutil
 import socket
@@ -52,6 +53,30 @@ class Settings:
     threads: int = 2
     quiet_limit: float = 0.25  # measure once other processes use less than this of the CPUs
     quiet_wait: int = 120  # seconds to wait for that at most
+    channel_sizes: tuple[str, ...] = ("1m", "10m", "50m")  # channel_analytics data sizes
+
+
+def describe_machine() -> str:
+    """Cores, CPU model, memory, OS and Python of this machine, in one line."""
+    cores = os.cpu_count() or 1
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = ""
+    try:
+        kib = int(Path("/proc/meminfo").read_text().split()[1])
+        memory = f", {kib / 1024 / 1024:.0f} GiB RAM"
+    except (OSError, ValueError, IndexError):
+        pass
+    return (
+        f"{cores} cores{f' ({model})' if model else ''}{memory}, {platform.system()} "
+        f"{platform.release()}, Python {platform.python_version()}"
+    )
 
 
 def log(message: str) -> None:

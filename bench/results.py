@@ -36,7 +36,8 @@ class Target:
 
     def describe(self, unit: str) -> str:
         if self.on == "ratio":
-            return f"ratio {self.op} {self.limit:.0%}"
+            limit = f"{self.limit:g}×" if self.limit >= 2 else f"{self.limit:.0%}"
+            return f"ratio {self.op} {limit}"
         return f"{self.op} {self.limit:g} {unit}"
 
 

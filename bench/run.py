@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import platform
 import signal
 import subprocess
 import sys
@@ -25,8 +24,10 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
+import channel
 import pages
-from harness import ROOT, BenchError, Context, Settings, log
+from channel_data import SIZES as CHANNEL_SIZES
+from harness import ROOT, BenchError, Context, Settings, describe_machine, log
 from results import Report, format_ratio, merge_and_write
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -47,31 +48,22 @@ BENCHMARKS: dict[str, Benchmark] = {
             "org list page, org detail page and list API vs a trivial view (gunicorn + wrk)",
             pages.run,
         ),
+        Benchmark(
+            "channel_analytics",
+            "scorecards (Ecosys vs pandas vs a DuckDB floor), ingestion and early warnings on "
+            "1M-50M rows of generated channel data (no server, no PostgreSQL)",
+            channel.run,
+        ),
     ]
 }
 
 
 def _machine() -> str:
     cores = os.cpu_count() or 1
-    model = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    memory = ""
-    try:
-        kib = int(Path("/proc/meminfo").read_text().split()[1])
-        memory = f", {kib / 1024 / 1024:.0f} GiB RAM"
-    except (OSError, ValueError, IndexError):
-        pass
     return (
-        f"{cores} cores{f' ({model})' if model else ''}{memory}, {platform.system()} "
-        f"{platform.release()}, Python {platform.python_version()}; the server (gunicorn), "
-        f"PostgreSQL and the load generator (wrk) all share these {cores} cores, so absolute "
-        f"figures are lower than on a dedicated server: compare the ratios"
+        f"{describe_machine()}; the server (gunicorn), PostgreSQL and the load generator (wrk) "
+        f"all share these {cores} cores, so absolute figures are lower than on a dedicated "
+        f"server: compare the ratios"
     )
 
 
@@ -102,7 +94,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     pg_server = os.environ.get("BENCH_PG_SERVER", defaults.pg_server)
     parser.add_argument("--pg-server", default=pg_server, help="PostgreSQL URL without database")
     parser.add_argument("--db-name", default=defaults.db_name)
+    sizes = os.environ.get("ECOSYS_BENCH_CHANNEL_SIZES", ",".join(defaults.channel_sizes))
+    parser.add_argument(
+        "--sizes", default=sizes,
+        help="channel_analytics data sizes, comma-separated (default: %(default)s; "
+        "env ECOSYS_BENCH_CHANNEL_SIZES)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
+    args.sizes = tuple(size.strip().lower() for size in args.sizes.split(",") if size.strip())
+    bad = [size for size in args.sizes if size not in CHANNEL_SIZES]
+    if bad or not args.sizes:
+        parser.error(f"--sizes: unknown {', '.join(bad)}; known: {', '.join(CHANNEL_SIZES)}")
     unknown = [name for name in args.names if name not in BENCHMARKS]
     if unknown:
         parser.error(f"unknown benchmark(s) {', '.join(unknown)}; known: {', '.join(BENCHMARKS)}")
@@ -123,6 +125,7 @@ def main(argv: list[str] | None = None) -> int:
         pg_server=args.pg_server, db_name=args.db_name, fresh=args.fresh, port=args.port,
         workers=args.workers, duration=args.duration, warmup=args.warmup,
         connections=args.connections, threads=args.threads, quiet_wait=args.quiet_wait,
+        channel_sizes=args.sizes,
     )  # fmt: skip
     selected = [BENCHMARKS[name] for name in (args.names or BENCHMARKS)]
     signal.signal(signal.SIGTERM, _terminate)

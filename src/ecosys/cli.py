@@ -150,6 +150,92 @@ def cmd_import(args) -> None:
     print(f"Imported {outcome.total} rows: {outcome.created} added, {outcome.updated} updated.")
 
 
+def cmd_channel_load(args) -> None:
+    """Check and store sell-through files, each all-or-nothing, with a progress bar; then
+    compute scores and warnings."""
+    import json
+
+    from django_scopes import scope
+    from tqdm import tqdm
+
+    from ecosys.core.access import Actor
+    from ecosys.core.models import Channel
+    from ecosys.performance.analysis import analytics_run
+    from ecosys.performance.models import LoadStatus
+    from ecosys.performance.services import channel_load_create, channel_load_execute
+
+    workspace = _workspace(args.workspace)
+    mapping = json.loads(args.mapping) if args.mapping else None
+    failed = 0
+    with scope(workspace=workspace.pk):
+        actor = Actor.system(workspace, channel=Channel.CLI)
+        for name in args.files:
+            path = Path(name)
+            if not path.exists():
+                sys.exit(f"No such file: {path}")
+            from django.core.exceptions import ValidationError
+
+            try:
+                with open(path, "rb") as handle:
+                    load = channel_load_create(
+                        actor, upload=handle, file_name=path.name, mode=args.mode, mapping=mapping
+                    )
+            except ValidationError as error:
+                print(f"{path.name}: refused: {' '.join(error.messages)}", file=sys.stderr)
+                failed += 1
+                continue
+            from ecosys.analytics.ingest import check_mapping
+            from ecosys.performance.services import load_columns
+
+            problems = check_mapping(load.mapping, load_columns(load)[0])
+            if problems:
+                print(f"{path.name}: map the columns with --mapping: {' '.join(problems)}")
+                failed += 1
+                continue
+            load.stage = "queued"
+            load.save(update_fields=["stage"])
+            with tqdm(total=100, desc=path.name, unit="%") as bar:
+
+                def progress(stage: str, percent: int, bar=bar) -> None:
+                    bar.set_postfix_str(stage)
+                    bar.update(percent - bar.n)
+
+                load = channel_load_execute(load.pk, compute=False, on_progress=progress)
+            load.refresh_from_db()
+            print(f"{path.name}: {load.message}")
+            if load.status != LoadStatus.STORED:
+                failed += 1
+                for error in load.errors[:200]:
+                    where = f"row {error['row']}" if error["row"] else "file"
+                    print(
+                        f"  {where}, {error['column'] or '-'}: {error['message']}", file=sys.stderr
+                    )
+        if not args.no_compute:
+            run = analytics_run(workspace, triggered_by="ecosys channel-load")
+            print(
+                f"Scores for {run.partner_periods:,} partner-months; "
+                f"{run.warnings_raised} new warning(s)."
+            )
+    if failed:
+        sys.exit(1)
+
+
+def cmd_analytics_run(args) -> None:
+    """Compute every partner's measures, scores and early warnings now."""
+    from django_scopes import scope
+
+    from ecosys.performance.analysis import analytics_run
+
+    workspace = _workspace(args.workspace)
+    with scope(workspace=workspace.pk):
+        run = analytics_run(workspace, triggered_by="ecosys analytics-run")
+    timings = ", ".join(f"{key} {value:.1f}" for key, value in (run.timings or {}).items())
+    print(
+        f"{run.get_status_display()}: {run.partner_periods:,} partner-months, "
+        f"{run.written:,} scores written, {run.warnings_raised} new warning(s). {timings}"
+    )
+
+
 def cmd_export(args) -> None:
     from django_scopes import scope
     from tqdm import tqdm
@@ -224,20 +310,15 @@ def cmd_serve(args) -> None:
 
 
 def _daily_schedule() -> None:
-    """Queue the daily jobs now and every 24 hours (idempotent, so a restart is harmless)."""
+    """Queue every registered daily job now and every 24 hours (they are idempotent, so a
+    restart is harmless). Apps register their jobs with core.tasks.daily_job."""
     import threading
 
-    from ecosys.partners.tasks import agreements_review_run, tiers_evaluate_run
-    from ecosys.questionnaires.tasks import questionnaire_reminders_run
-    from ecosys.readiness.tasks import onboarding_overdue_run, refreshers_run
+    from ecosys.core.tasks import daily_jobs_enqueue
 
     def loop() -> None:
         while True:
-            agreements_review_run.enqueue()
-            tiers_evaluate_run.enqueue()
-            questionnaire_reminders_run.enqueue()
-            onboarding_overdue_run.enqueue()
-            refreshers_run.enqueue()
+            daily_jobs_enqueue()
             stop.wait(24 * 3600)
 
     stop = threading.Event()
@@ -304,6 +385,16 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("file")
     imp.add_argument("--workspace")
     imp.set_defaults(func=cmd_import)
+    chan = sub.add_parser("channel-load", help="load sell-through files (CSV, XLSX, Parquet)")
+    chan.add_argument("files", nargs="+")
+    chan.add_argument("--mode", choices=["append", "replace"], default="append")
+    chan.add_argument("--mapping", help='JSON, e.g. {"partner": "Reseller", "amount": "Net"}')
+    chan.add_argument("--workspace")
+    chan.add_argument("--no-compute", action="store_true", help="skip computing scores")
+    chan.set_defaults(func=cmd_channel_load)
+    run = sub.add_parser("analytics-run", help="compute scores and early warnings now")
+    run.add_argument("--workspace")
+    run.set_defaults(func=cmd_analytics_run)
     exp = sub.add_parser("export", help="export organisations, people or relationships")
     exp.add_argument("kind", choices=["organizations", "people", "relationships"])
     exp.add_argument("--format", choices=["csv", "xlsx"], default="csv")

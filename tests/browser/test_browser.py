@@ -519,3 +519,56 @@ def test_an_applicant_becomes_an_active_partner_with_a_certified_person(
     expect(certified).to_contain_text("Certified Helix drive engineer")
     keep(page, "journey-certified-partner")
     assert browser_errors == []
+
+
+def test_partner_admin_loads_channel_data_and_sees_its_profile(demo, page, browser_errors):
+    partner_a = member(demo, PARTNER_A_ADMIN).organization
+    sign_in(page, PARTNER_A_ADMIN)
+    nav(page, "Performance")
+    # A partner lands on its own profile, never the channel's league table.
+    expect(page.get_by_role("heading", level=1)).to_have_text(partner_a.name)
+    expect(page.locator("body")).to_contain_text("How the score is made")
+    page.wait_for_function("window.Chart && Object.keys(Chart.instances).length === 2")
+    keep(page, "performance-profile-partner-a")
+
+    # Upload a file with the partner's own columns; map them; watch it load.
+    page.goto("/performance/data/")
+    page.get_by_text("Load sell-through data").click()
+    csv = (
+        "Reseller,Order Date,SKU,Customer,Invoice,Qty,Revenue\n"
+        f"{partner_a.name},2026-11-02,SD-100,BROWSER-1,B-1,2,3600.00\n"
+        f"{partner_a.name},2026-11-03,BR-6204,BROWSER-2,B-2,10,450.00\n"
+    )
+    page.locator("input[type=file][name=file]").set_input_files(
+        files=[{"name": "browser.csv", "mimeType": "text/csv", "buffer": csv.encode()}]
+    )
+    page.get_by_role("button", name="Upload").click()
+    expect(page.get_by_role("heading", name="Match the file's columns")).to_be_visible()
+    expect(page.locator("select[name=map_partner]")).to_have_value("Reseller")
+    keep(page, "channel-load-mapping")
+    page.get_by_role("button", name="Check and load").click()
+    expect(page.locator("#load-progress h2")).to_have_text("Stored", timeout=30_000)
+    expect(page.locator("#load-progress")).to_contain_text("2 rows stored for 1 partners")
+    keep(page, "channel-load-stored")
+
+    # A row for another partner is refused, whole, with the row named.
+    page.goto("/performance/data/")
+    page.get_by_text("Load sell-through data").click()
+    other = member(demo, PARTNER_B_MEMBER).organization
+    page.locator("input[type=file][name=file]").set_input_files(
+        files=[
+            {
+                "name": "mixed.csv",
+                "mimeType": "text/csv",
+                "buffer": (
+                    "Reseller,Order Date,SKU,Invoice,Qty,Revenue\n"
+                    f"{other.name},2026-11-04,SD-100,M-1,1,1800.00\n"
+                ).encode(),
+            }
+        ]
+    )
+    page.get_by_role("button", name="Upload").click()
+    page.get_by_role("button", name="Check and load").click()
+    expect(page.locator("#load-progress h2")).to_have_text("Refused", timeout=30_000)
+    expect(page.locator("#load-progress table")).to_contain_text("your own organisation")
+    assert browser_errors == []

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from django.core import signing
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
 from django.utils import timezone
@@ -30,6 +31,7 @@ from ecosys.partners.models import (
 from ecosys.questionnaires import services as questionnaire_services
 from ecosys.readiness import announcements, mentoring
 from ecosys.readiness import services as onboarding_services
+from ecosys.readiness.course_files import course_file_add
 from ecosys.readiness.models import (
     CertificateAward,
     Course,
@@ -37,10 +39,26 @@ from ecosys.readiness.models import (
     Mentor,
     OnboardingTemplate,
 )
+from ecosys.selling.services import deal_submit
 
+from ..performance.test_actions_matrix import LISTS as PERFORMANCE_LISTS
+from ..performance.test_actions_matrix import PAGES as PERFORMANCE_PAGES
+from ..performance.test_actions_matrix import (
+    performance_objects,
+    performance_payloads,
+    performance_url,
+)
+from ..portability.test_separation_matrix import LISTS as SEPARATION_LISTS
+from ..portability.test_separation_matrix import PAGES as SEPARATION_PAGES
+from ..portability.test_separation_matrix import (
+    separation_objects,
+    separation_payloads,
+    separation_url,
+)
 from .test_access_rules import api_operations
 
 MATRIX = Path(__file__).with_name("permission_matrix.json")
+MATRIX_PDF = b"%PDF-1.4 matrix"
 PRINCIPALS = [
     "anonymous",
     "orchestrator_staff",
@@ -58,8 +76,9 @@ class _Rollback(Exception):
 
 
 @pytest.fixture
-def objects(workspace, partner_a, partner_b, members, actors):
+def objects(workspace, partner_a, partner_b, members, actors, settings, tmp_path):
     """One object of each kind belonging to partner A and to partner B."""
+    settings.MEDIA_ROOT = tmp_path
     rel = {
         org: Relationship.objects.filter(target=org, source=workspace.orchestrator).first()
         for org in (partner_a, partner_b)
@@ -100,7 +119,9 @@ def objects(workspace, partner_a, partner_b, members, actors):
         for org in (partner_a, partner_b)
     }  # fmt: skip
     questionnaire = questionnaire_services.questionnaire_create(
-        actor=staff, title="Matrix questionnaire", source="? How many? | number"
+        actor=staff,
+        title="Matrix questionnaire",
+        source="? How many? | number\n? Proof | file | pdf | optional",
     )
     assignment = {
         org: questionnaire_services.assignment_send(
@@ -108,6 +129,13 @@ def objects(workspace, partner_a, partner_b, members, actors):
             due_date=timezone.localdate() + datetime.timedelta(days=30),
         )
         for org in (partner_a, partner_b)
+    }  # fmt: skip
+    answer_file = {
+        org: questionnaire_services.answer_file_upload(
+            actor=actors[name], assignment=assignment[org], position=2,
+            upload=SimpleUploadedFile("proof.pdf", MATRIX_PDF),
+        )
+        for org, name in ((partner_a, "partner_a_member"), (partner_b, "partner_b_member"))
     }  # fmt: skip
     onboarding = {
         org: onboarding_services.plan_start(
@@ -118,6 +146,10 @@ def objects(workspace, partner_a, partner_b, members, actors):
     }  # fmt: skip
     news = announcements.announcement_publish(actor=staff, title="Matrix news", body="b")
     course = Course.objects.get(title="Field service essentials")
+    course_file = course_file_add(
+        actor=staff, course=course, title="Matrix sheet",
+        upload=SimpleUploadedFile("sheet.pdf", MATRIX_PDF),
+    )  # fmt: skip
     pool = list(Mentor.objects.order_by("id"))
     mentorship = {
         org: mentoring.mentor_assign(
@@ -129,6 +161,8 @@ def objects(workspace, partner_a, partner_b, members, actors):
         org: Enrollment.objects.create(workspace=workspace, course=course, person=person[org])
         for org in (partner_a, partner_b)
     }
+    # The file module is done (as if opened), so completing the course depends on access only.
+    Enrollment.objects.filter(course=course).update(files_done=[str(course_file.public_id)])
     agreement = {
         org: agreements.agreement_issue(
             actor=staff, partner=Partner.objects.get(organization=org), version=version,
@@ -142,6 +176,16 @@ def objects(workspace, partner_a, partner_b, members, actors):
         country="DE", partner_type="dealer", contact_name="M", contact_email="m@matrix.example",
     )  # fmt: skip
     free_org = Organization.objects.filter(roles__role="customer", partner__isnull=True).first()
+    deal = {
+        org: deal_submit(
+            actor=staff, partner=Partner.objects.get(organization=org), title="Matrix deal",
+            customer_name=f"Matrix customer {org.pk}", estimated_value=1000, currency="EUR",
+            expected_close_date=timezone.localdate() + datetime.timedelta(days=30),
+        )
+        for org in (partner_a, partner_b)
+    }  # fmt: skip
+    performance = performance_objects(workspace, actors, (partner_a, partner_b))
+    separation = separation_objects(workspace, actors, (partner_a, partner_b))
     return {
         label: {
             "org": org.public_id,
@@ -161,15 +205,20 @@ def objects(workspace, partner_a, partner_b, members, actors):
             "questionnaire": questionnaire.public_id,
             "announcement": news.public_id,
             "course": course.public_id,
+            "course_file": course_file.public_id,
             "mentor": pool[0].public_id,
             "mentorship": mentorship[org].public_id,
             "enrollment": enrollment[org].public_id,
             "award": CertificateAward.objects.first().code,
             "task": onboarding[org].tasks.filter(side="partner").first().public_id,
             "assignment": assignment[org].public_id,
+            "answer_file": answer_file[org].public_id,
             "plan": plan[org].public_id,
             "item": plan[org].items.filter(kind="access").first().public_id,
             "proposal": proposal[org].public_id,
+            "deal": deal[org].public_id,
+            **performance[org],
+            **separation[org],
         }
         for label, org in (("A", partner_a), ("B", partner_b))
     }
@@ -194,6 +243,8 @@ def principals(client_as, token_for, members):
 def _payload(name: str, ids: dict, other: dict):
     """A valid body for each writing operation (so the status reflects access, not bad input)."""
     return {
+        **performance_payloads(ids),
+        **separation_payloads(ids),
         "organization_create": {"name": "Matrix Org", "roles": ["dealer"]},
         "organization_update": {"description": "changed by the matrix"},
         "person_create": {
@@ -215,6 +266,7 @@ def _payload(name: str, ids: dict, other: dict):
             "kind": "account_lead",
         },
         "token_create": {"name": "matrix", "scope": "read"},
+        "job_run_create": {"job": "readiness.refreshers"},
         "member_add": {
             "email": "new@matrix.example",
             "role": "external_member",
@@ -243,6 +295,16 @@ def _payload(name: str, ids: dict, other: dict):
         "program_update": {"name": "Reseller programme", "tiers": [{"name": "T"}]},
         "partner_enroll": {"program_id": str(ids["program"])},
         "proposal_decide": {"decision": "approve"},
+        "deal_submit": {
+            "partner_id": str(ids["partner"]),
+            "customer_name": "Matrix prospect",
+            "title": "Matrix deal 2",
+            "estimated_value": "2500.00",
+            "currency": "EUR",
+            "expected_close_date": str(timezone.localdate() + datetime.timedelta(days=30)),
+        },
+        "deal_decide": {"decision": "reject", "reason": "matrix"},
+        "deal_close": {"outcome": "lost"},
         "plan_open": {"effective_date": "2027-06-30", "reason": "matrix"},
         "item_resolve": {"resolution": "closed", "note": "matrix"},
         "listing_save": {"published": True, "capabilities": "matrix"},
@@ -253,6 +315,12 @@ def _payload(name: str, ids: dict, other: dict):
         },
         "assignment_answer": {"answers": {"1": "5"}},
         "assignment_review": {"note": "matrix"},
+        "answer_file_upload": {"_multipart": True, "question": 2, "file": "proof.pdf"},
+        "course_file_add": {"_multipart": True, "title": "Matrix file", "file": "m.pdf"},
+        "course_version_publish": {
+            "change_note": "matrix",
+            "grace_until": str(timezone.localdate() + datetime.timedelta(days=30)),
+        },
         "onboarding_template_create": {"name": "Matrix onboarding", "source": "0 | partner | T"},
         "onboarding_task_done": {"done": True},
         "announcement_publish": {"title": "Matrix", "body": "b"},
@@ -311,6 +379,8 @@ def _api_cases(objects):
                     .replace("{plan_id}", str(ids["plan"]))
                     .replace("{questionnaire_id}", str(ids["questionnaire"]))
                     .replace("{assignment_id}", str(ids["assignment"]))
+                    .replace("{file_id}", str(ids["answer_file"]))
+                    .replace("{course_file_id}", str(ids["course_file"]))
                     .replace("{task_id}", str(ids["task"]))
                     .replace("{announcement_id}", str(ids["announcement"]))
                     .replace("{course_id}", str(ids["course"]))
@@ -318,8 +388,11 @@ def _api_cases(objects):
                     .replace("{mentorship_id}", str(ids["mentorship"]))
                     .replace("{code}", str(ids["award"]))
                     .replace("{item_id}", str(ids["item"]))
+                    .replace("{deal_id}", str(ids["deal"]))
                     .replace("{slug}", "helix")
                 )
+                url = performance_url(url, ids)
+                url = separation_url(url, ids)
                 if name == "share_list":
                     url += f"?target_type=ecosystem.person&target_id={ids['person']}"
                 yield f"{method} {path} [{owner}]", method, url, _payload(name, ids, other)
@@ -346,8 +419,14 @@ def _page_cases(objects):
             "/partners/{partner}/retire/",
             "/questionnaires/{questionnaire}/",
             "/assessments/{assignment}/",
+            "/assessment-files/{answer_file}/",
             "/announcements/{announcement}/",
             "/courses/{course}/",
+            *PERFORMANCE_PAGES,
+            *SEPARATION_PAGES,
+            "/courses/{course}/versions/new/",
+            "/course-files/{course_file}/",
+            "/deals/{deal}/",
         ):
             url = template.format(**ids)
             yield f"GET {template} [{owner}]", "GET", url, None
@@ -355,13 +434,16 @@ def _page_cases(objects):
         "/", "/organizations/", "/organizations/new/", "/people/", "/people/new/",
         "/relationships/", "/relationships/new/", "/person-roles/", "/graph/", "/graph/data/",
         "/audit/", "/tokens/", "/imports/organizations/new/", "/imports/people/new/", "/members/",
+        "/jobs/",
         "/partners/", "/partners/board/", "/partners/new/",
         "/partner-profiles/", "/partner-profiles/new/",
         "/partners/applications/", "/partners/approval-steps/", "/apply/helix/",
         "/partners/agreements/", "/partners/agreements/new/", "/partners/agreement-templates/",
         "/partners/programs/", "/partners/programs/new/", "/partners/tier-proposals/",
         "/locator/helix/", "/questionnaires/", "/assessments/", "/readiness/onboarding-templates/",
-        "/announcements/", "/courses/", "/readiness/mentors/",
+        "/announcements/", "/courses/", "/readiness/mentors/", "/deals/", "/deals/new/",
+        *PERFORMANCE_LISTS,
+        *SEPARATION_LISTS,
     ):  # fmt: skip
         yield f"GET {url}", "GET", url, None
 
@@ -371,6 +453,10 @@ def _call(client, headers, method, url, payload):
         with transaction.atomic():
             if method == "GET":
                 response = client.get(url, **headers)
+            elif isinstance(payload, dict) and payload.get("_multipart"):
+                data = {key: value for key, value in payload.items() if key != "_multipart"}
+                data["file"] = SimpleUploadedFile(data["file"], MATRIX_PDF)
+                response = client.post(url, data=data, **headers)
             else:
                 response = getattr(client, method.lower())(
                     url, data=json.dumps(payload or {}), content_type="application/json", **headers

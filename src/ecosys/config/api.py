@@ -91,6 +91,11 @@ def _register_routers() -> None:
     api.add_router("", partners_router)
     api.add_router("", questionnaires_router)
     api.add_router("", readiness_router)
+    api.add_router("", "ecosys.performance.api.router")
+    api.add_router("", "ecosys.performance.api_actions.router")
+    api.add_router("", "ecosys.performance.api_setup.router")
+    api.add_router("", "ecosys.selling.api.router")
+    api.add_router("", "ecosys.portability.api.router")
 
 
 _register_routers()

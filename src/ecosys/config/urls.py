@@ -23,8 +23,12 @@ urlpatterns = [
     path("shares/<uuid:public_id>/revoke/", core_views.share_revoke, name="share-revoke"),
     path("imports/<uuid:public_id>/", core_views.import_detail, name="import-detail"),
     path("api/v1/", api.urls),
+    path("", include("ecosys.core.urls")),
     path("", include("ecosys.ecosystem.urls")),
     path("", include("ecosys.partners.urls")),
     path("", include("ecosys.questionnaires.urls")),
     path("", include("ecosys.readiness.urls")),
+    path("", include("ecosys.performance.urls")),
+    path("", include("ecosys.selling.urls")),
+    path("", include("ecosys.portability.urls")),
 ]

@@ -11,6 +11,8 @@ from .schemas import (
     AuditEventOut,
     Detail,
     ImportJobOut,
+    JobRunIn,
+    JobRunOut,
     MemberActiveIn,
     MemberIn,
     MemberOut,
@@ -24,6 +26,7 @@ from .schemas import (
 )
 
 router = Router(tags=["account"])
+JOB_ERRORS = {401: Detail, 403: Detail, 404: Detail}
 
 
 def paginate(request, queryset, serialize) -> dict:
@@ -273,3 +276,43 @@ def share_revoke(request, share_id: str):
     grant = selectors.grant_get(actor=request.auth, public_id=_uuid(share_id))
     services.grant_revoke(actor=request.auth, grant=grant)
     return Status(204, None)
+
+
+def _job_run_out(run) -> dict:
+    from .lists import job_label
+
+    return {
+        "id": run.public_id,
+        "job": run.job,
+        "job_label": job_label(run.job),
+        "status": run.status,
+        "requested_by": run.requested_by.email if run.requested_by else None,
+        "created_at": run.created_at,
+        "started_at": run.started_at,
+        "finished_at": run.finished_at,
+        "result": run.result,
+        "error": run.error,
+    }
+
+
+@router.get("/job-runs", response={200: Page[JobRunOut], **JOB_ERRORS}, tags=["jobs"])
+@access_rule("core.jobrun:view")
+def job_run_list(request):
+    """Runs of the daily jobs in this workspace. Filters: job, status; q; sort (-created_at…)."""
+    from .listing import list_apply
+    from .lists import JOB_RUNS
+    from .tasks import daily_jobs
+
+    daily_jobs()  # the job filter's choices and labels come from the registry
+    rows = list_apply(selectors.job_run_list(actor=request.auth), request.GET, JOB_RUNS).queryset
+    return paginate(request, rows, _job_run_out)
+
+
+@router.post("/job-runs", response={202: JobRunOut, **JOB_ERRORS}, tags=["jobs"])
+@access_rule("core.jobrun:add")
+def job_run_create(request, payload: JobRunIn):
+    """Run a daily job now in this workspace (only jobs that are safe to re-run)."""
+    run = services.job_run_request(actor=request.auth, job=payload.job)
+    return Status(
+        202, _job_run_out(selectors.job_run_get(actor=request.auth, public_id=run.public_id))
+    )

@@ -248,3 +248,51 @@ class ImportJob(TenantModel):
         if not self.total_rows:
             return 100 if self.status in (JobStatus.SUCCEEDED, JobStatus.FAILED) else 0
         return int(100 * self.processed_rows / self.total_rows)
+
+
+class JobRun(models.Model):
+    """One run of a daily job in one workspace (or none): when, how it ended, what it did."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    job = models.CharField(max_length=80, db_index=True)
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.PENDING)
+    requested_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    result = models.JSONField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    # Runs with no workspace (platform-wide work) are outside every scope, so no tenant sees them.
+    objects = ScopedManager(workspace="workspace")
+
+    class Access:
+        owner_paths: tuple[str, ...] = ()
+        external_actions = frozenset()
+
+    class Meta:
+        indexes = [models.Index(fields=["workspace", "job", "-created_at"])]
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.job} ({self.get_status_display().lower()})"
+
+    @property
+    def summary(self) -> str:
+        """The result as a short line: '3' or 'reminded: 2, renewed: 1'."""
+        if isinstance(self.result, dict):
+            return ", ".join(
+                f"{key.replace('_', ' ')}: {value}" for key, value in self.result.items()
+            )
+        return "" if self.result is None else str(self.result)
+
+    @property
+    def duration(self):
+        if self.started_at and self.finished_at:
+            return self.finished_at - self.started_at
+        return None

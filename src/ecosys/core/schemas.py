@@ -124,3 +124,20 @@ class ShareIn(Schema):
     target_id: UUID
     organization_id: UUID
     access: str = "read"
+
+
+class JobRunOut(Schema):
+    id: UUID
+    job: str
+    job_label: str
+    status: str
+    requested_by: str | None = Field(description="Who asked for it; null: the daily schedule.")
+    created_at: dt.datetime
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    result: dict | int | float | None = Field(description="What the run did, e.g. {'sent': 3}.")
+    error: str
+
+
+class JobRunIn(Schema):
+    job: str = Field(description="A daily job's name, e.g. partners.agreements_review.")

@@ -117,3 +117,18 @@ def import_job_get(*, actor: Actor, public_id):
     from .models import ImportJob
 
     return get_visible(ImportJob.objects.defer("content"), actor, public_id=public_id)
+
+
+def job_run_list(*, actor: Actor) -> QuerySet:
+    """Runs of the daily jobs in the actor's workspace (orchestrator members only)."""
+    from .access import restrict
+    from .models import JobRun
+
+    return restrict(JobRun.objects.select_related("requested_by"), actor)
+
+
+def job_run_get(*, actor: Actor, public_id):
+    from .access import get_visible
+    from .models import JobRun
+
+    return get_visible(JobRun.objects.select_related("requested_by"), actor, public_id=public_id)

@@ -366,3 +366,37 @@ def import_job_create(*, actor: Actor, kind: str, file_name: str, content: bytes
     audit_record(actor=actor, action="import", target=job, changes={"file": [None, file_name]})
     transaction.on_commit(lambda: import_job_run.enqueue(job.pk))
     return job
+
+
+RUN_NOW_BLOCKED_FOR = dt.timedelta(hours=1)
+
+
+@transaction.atomic
+def job_run_request(*, actor: Actor, job: str):
+    """Queue a daily job now for the actor's workspace ("Run now"); only jobs declared safe to
+    re-run, and not while a run of it asked for in the last hour is still waiting or running."""
+    from .models import JobRun, JobStatus
+    from .tasks import daily_job_get
+
+    if not actor.is_orchestrator or not allows(actor, ADD, JobRun):
+        raise PermissionDenied("Only the orchestrator's admins and staff run jobs.")
+    declared = daily_job_get(job)
+    if declared is None:
+        raise ValidationError({"job": f"There is no daily job called {job!r}."})
+    if not declared.rerunnable:
+        raise ValidationError(
+            {"job": f"{declared.label} is not safe to run twice a day; it runs on its schedule."}
+        )
+    if JobRun.objects.filter(
+        job=job,
+        status__in=(JobStatus.PENDING, JobStatus.RUNNING),
+        created_at__gte=timezone.now() - RUN_NOW_BLOCKED_FOR,
+    ).exists():
+        raise ValidationError({"job": f"{declared.label} is already waiting or running."})
+    run = JobRun.objects.create(
+        job=job, workspace=actor.workspace, status=JobStatus.PENDING, requested_by=actor.user
+    )
+    audit_record(actor=actor, action="run", target=run, changes={"job": [None, job]})
+    workspace_id, run_id = actor.workspace.pk, run.pk
+    transaction.on_commit(lambda: declared.task.enqueue(workspace_id=workspace_id, run_id=run_id))
+    return run

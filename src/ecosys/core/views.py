@@ -55,6 +55,7 @@ def home(request):
     if not actor.is_orchestrator:
         # The home page is where the apps meet: the portal shows the partner's own status.
         from ecosys.partners.selectors import partner_list
+        from ecosys.readiness.selectors import new_product_courses
 
         return render(
             request,
@@ -66,6 +67,7 @@ def home(request):
                 "organization": actor.membership.organization,
                 "people_count": eco.person_list(actor=actor).count(),
                 "relationship_count": eco.relationship_list(actor=actor).count(),
+                "new_product_courses": new_product_courses(actor=actor)[:10],
             },
         )
     role_counts = eco.role_counts(actor=actor)
@@ -155,7 +157,12 @@ def import_create(request, kind):
 def import_detail(request, public_id):
     job = selectors.import_job_get(actor=request.actor, public_id=public_id)
     template = "core/partials/import_status.html" if is_htmx(request) else "core/import_detail.html"
-    back = {"organizations": "ecosystem:organization-list", "people": "ecosystem:person-list"}
+    back = {
+        "organizations": "ecosystem:organization-list",
+        "people": "ecosystem:person-list",
+        "products": "performance_setup:product-list",
+        "exchange-rates": "performance_setup:exchange-rate-list",
+    }
     return render(
         request,
         template,

@@ -488,6 +488,11 @@ def _populate(workspace: Workspace, spec: DemoSize, rng: random.Random, say) -> 
 
     distributors = by_role[EcosystemRole.DISTRIBUTOR]
     populate_partners(workspace, rng, by_role, partner_orgs=distributors[:2])
+    say("channel data, scores and early warnings")
+    from ecosys.performance.demo import populate_performance  # built on the partners
+
+    size = next(name for name, known in SIZES.items() if known is spec)
+    populate_performance(workspace, size=size)
     audit_record(
         actor=Actor.system(workspace),
         action="demo_load",

@@ -45,6 +45,9 @@ INSTALLED_APPS = [
     "ecosys.partners",
     "ecosys.questionnaires",
     "ecosys.readiness",
+    "ecosys.performance",
+    "ecosys.selling",
+    "ecosys.portability",
 ]
 
 MIDDLEWARE = [
@@ -154,6 +157,12 @@ SECURE_REFERRER_POLICY = "same-origin"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 ECOSYS_IMPORT_MAX_ROWS = int(os.environ.get("ECOSYS_IMPORT_MAX_ROWS", "200000"))
+# Channel data: the Parquet store and uploads in transit (uploads above FILE_UPLOAD_MAX_MEMORY_SIZE
+# stream to temporary files, so a 10-million-row file never sits in memory).
+ECOSYS_ANALYTICS_DIR = Path(os.environ.get("ECOSYS_ANALYTICS_DIR", DATA_DIR / "analytics"))
+ECOSYS_CHANNEL_MAX_BYTES = int(os.environ.get("ECOSYS_CHANNEL_MAX_BYTES", str(4 * 1024**3)))
+# duckdb (default) or pyspark: where the analytics pipelines run.
+ECOSYS_ANALYTICS_BACKEND = os.environ.get("ECOSYS_ANALYTICS_BACKEND", "duckdb")
 
 LOGGING = logging_config(
     level=os.environ.get("ECOSYS_LOG_LEVEL", "INFO"),

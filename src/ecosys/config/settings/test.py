@@ -1,5 +1,8 @@
 """Test settings: tasks run immediately, fast hashing, in-memory email."""
 
+import tempfile
+from pathlib import Path
+
 from .base import *  # noqa: F403
 
 DEBUG = False
@@ -16,3 +19,5 @@ LOGGING = {"version": 1, "disable_existing_loggers": False}
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# Each test process keeps its channel store apart (the demo's is copied per performance test).
+ECOSYS_ANALYTICS_DIR = Path(tempfile.mkdtemp(prefix="ecosys-test-analytics-"))

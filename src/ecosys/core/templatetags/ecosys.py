@@ -35,7 +35,10 @@ def audit_changes(event) -> list[tuple[str, object, object]]:
     except (LookupError, ValueError):
         model = None
     rows = []
-    for name, (before, after) in event.changes.items():
+    for name, change in event.changes.items():
+        # {field: [before, after]}; a bare value is a fact recorded without a before.
+        pair = isinstance(change, list | tuple) and len(change) == 2
+        before, after = change if pair else (None, change)
         label, choices = _labels_for(model, name) if model else (name, {})
         rows.append((label, _show(before, choices), _show(after, choices)))
     return rows
