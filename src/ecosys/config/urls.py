@@ -31,4 +31,5 @@ urlpatterns = [
     path("", include("ecosys.performance.urls")),
     path("", include("ecosys.selling.urls")),
     path("", include("ecosys.portability.urls")),
+    path("", include("ecosys.engagements.urls")),
 ]

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "ecosys.performance",
     "ecosys.selling",
     "ecosys.portability",
+    "ecosys.engagements",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,5 @@
+"""Engagements API: cycle."""
+
+from ninja import Router
+
+router = Router(tags=["engagements"])

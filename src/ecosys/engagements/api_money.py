@@ -1,0 +1,5 @@
+"""Engagements API: money."""
+
+from ninja import Router
+
+router = Router(tags=["engagements"])

@@ -1,0 +1,5 @@
+"""Engagements API: staffing."""
+
+from ninja import Router
+
+router = Router(tags=["engagements"])

@@ -1,0 +1,1 @@
+"""Engagement models: cycle (see __init__)."""

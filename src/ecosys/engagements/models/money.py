@@ -1,0 +1,1 @@
+"""Engagement models: money (see __init__)."""

@@ -1,0 +1,1 @@
+"""Engagement models: workforce (see __init__)."""

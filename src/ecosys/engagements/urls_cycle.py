@@ -1,0 +1,3 @@
+"""Engagement pages: cycle."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Engagement pages: staffing."""
+
+urlpatterns: list = []
