@@ -5,6 +5,7 @@ Regenerate after a deliberate change with ECOSYS_UPDATE_MATRIX=1, then review th
 """
 
 import datetime
+import importlib
 import json
 import os
 from pathlib import Path
@@ -41,23 +42,23 @@ from ecosys.readiness.models import (
 )
 from ecosys.selling.services import deal_submit
 
-from ..performance.test_actions_matrix import LISTS as PERFORMANCE_LISTS
-from ..performance.test_actions_matrix import PAGES as PERFORMANCE_PAGES
-from ..performance.test_actions_matrix import (
-    performance_objects,
-    performance_payloads,
-    performance_url,
-)
-from ..portability.test_separation_matrix import LISTS as SEPARATION_LISTS
-from ..portability.test_separation_matrix import PAGES as SEPARATION_PAGES
-from ..portability.test_separation_matrix import (
-    separation_objects,
-    separation_payloads,
-    separation_url,
-)
 from .test_access_rules import api_operations
 
 MATRIX = Path(__file__).with_name("permission_matrix.json")
+
+
+def _plugins() -> list:
+    """Every `tests/<app>/matrix_*.py`: an app's objects, payloads and pages join the matrix by
+    defining PAGES, LISTS, objects(workspace, actors, organizations) -> {org: ids},
+    payloads(ids) -> {operation: body} and url(url, ids) -> url, with no edit here."""
+    root = Path(__file__).parents[1]
+    return [
+        importlib.import_module(f"tests.{path.parent.name}.{path.stem}")
+        for path in sorted(root.glob("*/matrix_*.py"))
+    ]
+
+
+PLUGINS = _plugins()
 MATRIX_PDF = b"%PDF-1.4 matrix"
 PRINCIPALS = [
     "anonymous",
@@ -184,8 +185,7 @@ def objects(workspace, partner_a, partner_b, members, actors, settings, tmp_path
         )
         for org in (partner_a, partner_b)
     }  # fmt: skip
-    performance = performance_objects(workspace, actors, (partner_a, partner_b))
-    separation = separation_objects(workspace, actors, (partner_a, partner_b))
+    plugged = [plugin.objects(workspace, actors, (partner_a, partner_b)) for plugin in PLUGINS]
     return {
         label: {
             "org": org.public_id,
@@ -217,8 +217,7 @@ def objects(workspace, partner_a, partner_b, members, actors, settings, tmp_path
             "item": plan[org].items.filter(kind="access").first().public_id,
             "proposal": proposal[org].public_id,
             "deal": deal[org].public_id,
-            **performance[org],
-            **separation[org],
+            **{key: value for found in plugged for key, value in found[org].items()},
         }
         for label, org in (("A", partner_a), ("B", partner_b))
     }
@@ -243,8 +242,7 @@ def principals(client_as, token_for, members):
 def _payload(name: str, ids: dict, other: dict):
     """A valid body for each writing operation (so the status reflects access, not bad input)."""
     return {
-        **performance_payloads(ids),
-        **separation_payloads(ids),
+        **{key: value for plugin in PLUGINS for key, value in plugin.payloads(ids).items()},
         "organization_create": {"name": "Matrix Org", "roles": ["dealer"]},
         "organization_update": {"description": "changed by the matrix"},
         "person_create": {
@@ -391,8 +389,8 @@ def _api_cases(objects):
                     .replace("{deal_id}", str(ids["deal"]))
                     .replace("{slug}", "helix")
                 )
-                url = performance_url(url, ids)
-                url = separation_url(url, ids)
+                for plugin in PLUGINS:
+                    url = plugin.url(url, ids)
                 if name == "share_list":
                     url += f"?target_type=ecosystem.person&target_id={ids['person']}"
                 yield f"{method} {path} [{owner}]", method, url, _payload(name, ids, other)
@@ -422,8 +420,7 @@ def _page_cases(objects):
             "/assessment-files/{answer_file}/",
             "/announcements/{announcement}/",
             "/courses/{course}/",
-            *PERFORMANCE_PAGES,
-            *SEPARATION_PAGES,
+            *(page for plugin in PLUGINS for page in plugin.PAGES),
             "/courses/{course}/versions/new/",
             "/course-files/{course_file}/",
             "/deals/{deal}/",
@@ -442,8 +439,7 @@ def _page_cases(objects):
         "/partners/programs/", "/partners/programs/new/", "/partners/tier-proposals/",
         "/locator/helix/", "/questionnaires/", "/assessments/", "/readiness/onboarding-templates/",
         "/announcements/", "/courses/", "/readiness/mentors/", "/deals/", "/deals/new/",
-        *PERFORMANCE_LISTS,
-        *SEPARATION_LISTS,
+        *(page for plugin in PLUGINS for page in plugin.LISTS),
     ):  # fmt: skip
         yield f"GET {url}", "GET", url, None
 

@@ -53,7 +53,7 @@ LISTS = (
 )
 
 
-def performance_objects(workspace, actors, organizations) -> dict:
+def objects(workspace, actors, organizations) -> dict:
     """Per organisation: a warning, an intervention on it with a partner-side task, a failed
     intervention proposed for termination (so proposing again answers 422 to those allowed);
     shared: a playbook and an escalation contact."""
@@ -114,7 +114,7 @@ def performance_objects(workspace, actors, organizations) -> dict:
     return found
 
 
-def performance_url(url: str, ids: dict) -> str:
+def url(url: str, ids: dict) -> str:
     return (
         url.replace("{warning_id}", str(ids["warning"]))
         .replace("{intervention_id}", str(ids["intervention"]))
@@ -131,7 +131,7 @@ def performance_url(url: str, ids: dict) -> str:
     )
 
 
-def performance_payloads(ids: dict) -> dict:
+def payloads(ids: dict) -> dict:
     later = str(timezone.localdate() + dt.timedelta(days=30))
     steps = [{"title": "Call", "side": "orchestrator", "due_days": 5}]
     return {

@@ -11,7 +11,7 @@ PAGES = (
 LISTS = ("/separations/", "/separations/new/")
 
 
-def separation_objects(workspace, actors, organizations) -> dict:
+def objects(workspace, actors, organizations) -> dict:
     """Per organisation: a separation started by the orchestrator with a bundle delivered (so
     its admin may acknowledge it); starting another one answers 422 to those allowed."""
     staff, found = actors["orchestrator_staff"], {}
@@ -31,13 +31,13 @@ def separation_objects(workspace, actors, organizations) -> dict:
     return found
 
 
-def separation_url(url: str, ids: dict) -> str:
+def url(url: str, ids: dict) -> str:
     return url.replace("{separation_id}", str(ids["separation"])).replace(
         "{separation_item_id}", str(ids["separation_item"])
     )
 
 
-def separation_payloads(ids: dict) -> dict:
+def payloads(ids: dict) -> dict:
     return {
         "separation_start": {
             "organization_id": str(ids["org"]),
