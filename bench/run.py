@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import importlib
 import os
 import signal
 import subprocess
@@ -53,6 +54,17 @@ BENCHMARKS: dict[str, Benchmark] = {
             "scorecards (Ecosys vs pandas vs a DuckDB floor), ingestion and early warnings on "
             "1M-50M rows of generated channel data (no server, no PostgreSQL)",
             channel.run,
+        ),
+        Benchmark(
+            "bundle",
+            "export and import of the large demo as an exit bundle vs pg_dump (PostgreSQL)",
+            lambda ctx, report: importlib.import_module("bundle").run(ctx, report),
+        ),
+        Benchmark(
+            "staffing",
+            "staffing optimiser at 5,000 people x 500 open roles vs its MIP bound and a greedy "
+            "baseline (no server)",
+            lambda ctx, report: importlib.import_module("staffing").run(ctx, report),
         ),
     ]
 }

@@ -96,6 +96,7 @@ def _register_routers() -> None:
     api.add_router("", "ecosys.performance.api_setup.router")
     api.add_router("", "ecosys.selling.api.router")
     api.add_router("", "ecosys.portability.api.router")
+    api.add_router("", "ecosys.portability.api_bundles.router")
     api.add_router("", "ecosys.engagements.api_cycle.router")
     api.add_router("", "ecosys.engagements.api_staffing.router")
     api.add_router("", "ecosys.engagements.api_money.router")

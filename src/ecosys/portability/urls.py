@@ -1,10 +1,11 @@
 from django.urls import path
 
-from . import views
+from . import urls_bundles, views
 
 app_name = "portability"
 
 urlpatterns = [
+    *urls_bundles.urlpatterns,
     path("separations/", views.separation_list, name="separation-list"),
     path("separations/new/", views.separation_start, name="separation-start"),
     path("separations/<uuid:public_id>/", views.separation_detail, name="separation-detail"),

@@ -1,0 +1,3 @@
+"""Pages for exporting and importing exit bundles."""
+
+urlpatterns: list = []
