@@ -32,6 +32,7 @@ from .models import (
 )
 from .reports import channel_trend, group_view
 from .selectors_actions import partner_actions
+from .selectors_setup import channel_settings_get
 
 
 def _own_partner(actor) -> Partner | None:
@@ -94,6 +95,7 @@ def overview(request):
         "last_run": selectors.run_list(actor=actor).first(),
         "data_until": store_latest_period(actor.workspace),
         "can_run": allows(actor, ADD, AnalyticsRun),
+        "currency": channel_settings_get(actor=actor).base_currency,
     }
     return render(request, "performance/overview.html", context)
 
