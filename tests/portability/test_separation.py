@@ -296,11 +296,18 @@ def test_cancel_by_either_side_before_the_effective_date(actors, partner_a):
     assert _start(actors["orchestrator_staff"], partner_a).status == SeparationStatus.PLANNED
 
 
-def test_agreement_item_closed_ends_the_agreement(actors, partner_a, notice_agreement):
+def test_agreement_item_closed_ends_the_agreement_on_the_effective_date(
+    actors, workspace, partner_a, notice_agreement
+):
     staff = actors["orchestrator_staff"]
     separation = _start(staff, partner_a)
     item = separation.items.get(target_public_id=notice_agreement.public_id)
     services.separation_item_decide(actor=staff, item=item, decision="close", note="Ends with us")
+    agreement = Agreement.objects.get(pk=notice_agreement.pk)
+    # Still in force until the effective date, which is now its end date.
+    assert agreement.status == AgreementStatus.ACCEPTED
+    assert agreement.end_date == separation.effective_date
+    services.separations_review(workspace=workspace, today=separation.effective_date)
     assert Agreement.objects.get(pk=notice_agreement.pk).status == AgreementStatus.ENDED
 
 

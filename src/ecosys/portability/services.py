@@ -29,6 +29,7 @@ from ecosys.partners.models import (
     Partner,
 )
 
+from . import transfers
 from .models import (
     KIND_DECISIONS,
     OPEN_SEPARATION_STATUSES,
@@ -174,12 +175,7 @@ def _plan_items(separation: Separation) -> list[SeparationItem]:
             for deal in DealRegistration.objects.filter(partner=partner, status=DealStatus.WON)
         )
     items.extend(
-        _item(
-            separation,
-            ItemKind.ACCESS,
-            f"{membership.user.email} ({membership.get_role_display()})",
-            membership,
-        )
+        _item(separation, ItemKind.ACCESS, _membership_label(membership), membership)
         for membership in Membership.objects.filter(
             organization=organization, is_active=True
         ).select_related("user")
@@ -353,14 +349,9 @@ def separation_item_decide(
         successor = None
     if decision == ItemDecision.CLOSE and not note:
         raise ValidationError({"note": "Say why the item is closed."})
-    if item.kind == ItemKind.SHARING and item.target_public_id:
-        SharingGrant.objects.filter(public_id=item.target_public_id).delete()
-    elif item.kind == ItemKind.AGREEMENT and item.target_public_id:
-        Agreement.objects.filter(public_id=item.target_public_id).update(
-            status=AgreementStatus.ENDED
-        )
-    # Sign-ins end on the effective date (separations_review); deals, interventions and tasks
-    # keep their records and carry the decision here for the teams that hand them over.
+    # The record itself moves now (deals, interventions, tasks, grants) or on the effective
+    # date (agreements in force, sign-ins), through its own app.
+    transfers.hand_over(actor=actor, item=item, decision=decision, successor=successor, note=note)
     item.decision, item.successor, item.note = decision, successor, note[:500]
     item.decided_by, item.decided_at = actor.user, timezone.now()
     item.save()
@@ -485,32 +476,124 @@ def acknowledged_bundle(separation: Separation) -> BundleDelivery | None:
 
 
 def separation_access_end(*, separation: Separation, actor: Actor) -> int:
-    """End the leaving organisation's sign-ins (on or after the effective date)."""
-    ended = Membership.objects.filter(organization=separation.organization, is_active=True).update(
-        is_active=False
+    """The effective date: the leaving organisation's sign-ins and agreements end, the partner
+    retires and its relationships with the orchestrator end."""
+    memberships = list(
+        Membership.objects.filter(organization=separation.organization, is_active=True)
     )
-    separation.access_revoked_at = timezone.now()
+    for membership in memberships:
+        transfers.membership_end(membership=membership, separation=separation)
+    now = timezone.now()
+    separation.access_revoked_at = now
     if separation.status == SeparationStatus.PLANNED:
         separation.status = SeparationStatus.IN_TRANSITION
     separation.save(update_fields=["access_revoked_at", "status"])
     SeparationItem.objects.filter(
         separation=separation, kind=ItemKind.ACCESS, decision=ItemDecision.PENDING
-    ).update(decision=ItemDecision.REVOKE, decided_at=timezone.now(), note="Effective date")
+    ).update(decision=ItemDecision.REVOKE, decided_at=now, note="Ended on the effective date")
+    # Members who joined after the plan was made are on the record too.
+    listed = set(
+        separation.items.filter(kind=ItemKind.ACCESS).values_list("target_public_id", flat=True)
+    )
+    late = [m for m in memberships if m.public_id not in listed]
+    for item in (_item(separation, ItemKind.ACCESS, _membership_label(m), m) for m in late):
+        item.decision, item.decided_at, item.note = (
+            ItemDecision.REVOKE,
+            now,
+            "Ended on the effective date",
+        )
+        item.save()
+    agreements_ended = _agreements_end(separation, actor)
+    _relationship_end(separation, actor)
     audit_record(
         actor=actor,
         action="separation_access_end",
         target=separation,
-        changes=diff({}, {"sign_ins_ended": ended, "status": separation.status}),
+        changes=diff(
+            {},
+            {
+                "sign_ins_ended": len(memberships),
+                "agreements_ended": agreements_ended,
+                "status": separation.status,
+            },
+        ),
     )
     _mail(
         separation,
         f"Separation effective today: {separation.organization}",
         f"The separation of {separation.organization} and {separation.workspace.name} is "
-        f"effective: {ended} sign-in(s) ended. The transition runs until "
-        f"{separation.transition_end:%Y-%m-%d}; data can be retrieved until "
-        f"{separation.data_retrieval_until:%Y-%m-%d}.",
+        f"effective: {len(memberships)} sign-in(s) and {agreements_ended} agreement(s) ended. "
+        f"The transition runs until {separation.transition_end:%Y-%m-%d}; data can be "
+        f"retrieved until {separation.data_retrieval_until:%Y-%m-%d}.",
+    )
+    return len(memberships)
+
+
+def _membership_label(membership: Membership) -> str:
+    return f"{membership.user.email} ({membership.get_role_display()})"
+
+
+def _agreements_end(separation: Separation, actor: Actor) -> int:
+    """Every agreement still issued or in force ends on the effective date."""
+    if separation.partner is None:
+        return 0
+    reason = f"Separation of {separation.organization} effective"
+    in_force = Agreement.objects.select_for_update(of=("self",)).filter(
+        partner=separation.partner,
+        status__in=[AgreementStatus.ISSUED, AgreementStatus.ACCEPTED],
+    )
+    ended = 0
+    for agreement in in_force:
+        transfers.agreement_end_on(
+            actor=actor,
+            agreement=agreement,
+            day=separation.effective_date,
+            reason=reason,
+            now=True,
+        )
+        ended += 1
+    SeparationItem.objects.filter(
+        separation=separation, kind=ItemKind.AGREEMENT, decision=ItemDecision.PENDING
+    ).update(
+        decision=ItemDecision.CLOSE, decided_at=timezone.now(), note="Ended on the effective date"
     )
     return ended
+
+
+def _relationship_end(separation: Separation, actor: Actor) -> None:
+    """The partner retires, leaves the locator, and its relationships with us end."""
+    from ecosys.ecosystem.models import Relationship, RelationshipState
+    from ecosys.ecosystem.services import relationship_transition
+    from ecosys.partners.locator import listing_save
+    from ecosys.partners.models import LocatorListing, PartnerState
+    from ecosys.partners.services import partner_transition
+
+    reason = f"Friendly separation effective {separation.effective_date:%Y-%m-%d}"
+    partner = separation.partner
+    if partner is not None:
+        partner.refresh_from_db()
+        if partner.state != PartnerState.RETIRED:
+            partner_transition(
+                actor=actor,
+                partner=partner,
+                to_state=PartnerState.RETIRED,
+                reason=reason,
+                via_plan=True,
+            )
+        if LocatorListing.objects.filter(partner=partner, published=True).exists():
+            listing_save(actor=actor, partner=partner, published=False)
+    orchestrator_id, organization_id = (
+        separation.workspace.orchestrator_id,
+        separation.organization_id,
+    )
+    ours = Relationship.objects.filter(
+        Q(source_id=orchestrator_id, target_id=organization_id)
+        | Q(source_id=organization_id, target_id=orchestrator_id),
+    ).exclude(state=RelationshipState.ENDED)
+    for relationship in ours:
+        relationship_transition(
+            actor=actor, relationship=relationship, to_state=RelationshipState.ENDED, reason=reason
+        )
 
 
 def separations_review(*, workspace: Workspace, today: dt.date | None = None) -> dict[str, int]:
