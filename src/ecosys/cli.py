@@ -1,4 +1,4 @@
-"""The `ecosys` command: serve, worker, set-up, demo, users, import and export."""
+"""The `ecosys` command: serve, worker, set-up, demo, users, import and export, exit bundles."""
 
 from __future__ import annotations
 
@@ -271,6 +271,103 @@ def cmd_export(args) -> None:
     print(f"Wrote {total} rows to {output}.")
 
 
+def cmd_bundle_export(args) -> None:
+    """Write the workspace's exit bundle (or one organisation's share) with a progress bar."""
+    from django.core.exceptions import ValidationError
+    from django_scopes import scope
+    from tqdm import tqdm
+
+    from ecosys.ecosystem.models import Organization
+    from ecosys.portability.bundle_export import ORGANIZATION, WORKSPACE, export_bundle
+
+    workspace = _workspace(args.workspace)
+    output = Path(args.output)
+    with scope(workspace=workspace.pk):
+        organization = None
+        if args.organization:
+            try:
+                organization = Organization.objects.filter(public_id=args.organization).first()
+            except ValidationError:
+                organization = None
+            if organization is None:
+                sys.exit(f"No organisation {args.organization} in workspace {workspace.slug}.")
+        partial = output.with_name(output.name + ".partial")
+        try:
+            with partial.open("wb") as handle, tqdm(total=100, desc="export", unit="%") as bar:
+
+                def progress(stage: str, percent: int) -> None:
+                    bar.set_postfix_str(stage)
+                    bar.update(max(percent - bar.n, 0))
+
+                manifest = export_bundle(
+                    workspace,
+                    scope=ORGANIZATION if organization else WORKSPACE,
+                    organization=organization,
+                    out=handle,
+                    progress=progress,
+                )
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+        partial.replace(output)
+    records = sum(entry["count"] for entry in manifest.entities.values())
+    what = organization.name if organization else f"workspace {workspace.slug}"
+    print(f"Wrote the bundle of {what} to {output}: {records:,} records.")
+
+
+def cmd_bundle_import(args) -> None:
+    """Check an exit bundle and import it (or report what it would do) with a progress bar."""
+    from tqdm import tqdm
+
+    from ecosys.core.models import Workspace
+    from ecosys.portability.bundle_import import import_bundle
+
+    path = Path(args.file)
+    if not path.exists():
+        sys.exit(f"No such file: {path}")
+    created = None
+    if args.create:
+        if not args.workspace:
+            sys.exit("--create needs --workspace SLUG: the new, empty workspace's name.")
+        if Workspace.objects.filter(slug=args.workspace).exists():
+            sys.exit(f"A workspace called {args.workspace} exists already.")
+        # An empty workspace: the bundle brings its orchestrator and everything else.
+        workspace = created = Workspace.objects.create(name=args.workspace, slug=args.workspace)
+    else:
+        workspace = _workspace(args.workspace)
+    with tqdm(total=100, desc=f"import {path.name}", unit="%") as bar:
+
+        def progress(stage: str, percent: int) -> None:
+            bar.set_postfix_str(stage)
+            bar.update(max(percent - bar.n, 0))
+
+        report = import_bundle(
+            workspace, path, policy=args.policy, dry_run=args.dry_run, progress=progress
+        )
+    if not report.ok:
+        if created is not None:
+            created.delete()
+        print("Refused; nothing was written:", file=sys.stderr)
+        for problem in report.problems:
+            print(f"  {problem}", file=sys.stderr)
+        sys.exit(1)
+    totals = {"created": 0, "updated": 0, "skipped": 0}
+    for entity, counts in sorted(report.counts.items()):
+        if any(counts.values()):
+            print(
+                f"  {entity}: {counts['created']} created, {counts['updated']} updated, "
+                f"{counts['skipped']} skipped"
+            )
+        for key in totals:
+            totals[key] += counts[key]
+    verb = "Dry run, nothing written: would have" if args.dry_run else "Imported into"
+    target = "" if args.dry_run else f" {workspace.slug}:"
+    print(
+        f"{verb}{target} {totals['created']:,} created, {totals['updated']:,} updated, "
+        f"{totals['skipped']:,} skipped."
+    )
+
+
 def _gunicorn_command(args) -> list[str]:
     bind = args.bind or os.environ.get("ECOSYS_BIND", "127.0.0.1:8000")
     workers = args.workers or os.environ.get(
@@ -401,6 +498,25 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--output", "-o")
     exp.add_argument("--workspace")
     exp.set_defaults(func=cmd_export)
+    bexp = sub.add_parser("bundle-export", help="write an exit bundle (ZIP) of the workspace")
+    bexp.add_argument("output", metavar="OUT.zip")
+    bexp.add_argument("--workspace", help="workspace slug (default: the first)")
+    bexp.add_argument("--organization", help="UUID: only this organisation's share")
+    bexp.set_defaults(func=cmd_bundle_export)
+    bimp = sub.add_parser("bundle-import", help="check and import an exit bundle (ZIP)")
+    bimp.add_argument("file", metavar="IN.zip")
+    bimp.add_argument("--workspace", help="workspace slug (default: the first)")
+    bimp.add_argument(
+        "--create", action="store_true", help="import into a new, empty workspace called SLUG"
+    )
+    bimp.add_argument(
+        "--policy",
+        choices=["skip", "update", "fail"],
+        default="skip",
+        help="records that exist already: skip (default), update, or refuse the whole import",
+    )
+    bimp.add_argument("--dry-run", action="store_true", help="report what would change only")
+    bimp.set_defaults(func=cmd_bundle_import)
     manage = sub.add_parser("manage", help="run a Django management command")
     manage.add_argument("rest", nargs=argparse.REMAINDER)
     manage.set_defaults(func=cmd_manage)

@@ -1,5 +1,5 @@
 """Portability: friendly separations of a relationship, their plan, the bundle handed over and
-the erasure certificate."""
+the erasure certificate; exit bundle exports and imports run as background jobs."""
 
 from django.db import models
 
@@ -203,3 +203,124 @@ class ErasureCertificate(TenantModel):
 
     def __str__(self) -> str:
         return f"Erasure certificate of {self.separation.organization}"
+
+
+class BundleJobKind(models.TextChoices):
+    EXPORT = "export", "Export"
+    IMPORT = "import", "Import"
+
+
+class BundleScope(models.TextChoices):
+    WORKSPACE = "workspace", "The whole workspace"
+    ORGANIZATION = "organization", "One organisation's share"
+
+
+class BundleJobStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+    EXPIRED = "expired", "Expired"
+
+
+class ImportPolicy(models.TextChoices):
+    SKIP = "skip", "Skip records that exist"
+    UPDATE = "update", "Update records that exist"
+    FAIL = "fail", "Refuse if any record exists"
+
+
+class BundleJob(TenantModel):
+    """An exit bundle export or import running in the background: its progress, its file
+    (kept until it expires), and what it did or would do."""
+
+    kind = models.CharField(max_length=10, choices=BundleJobKind.choices)
+    scope = models.CharField(
+        max_length=15, choices=BundleScope.choices, default=BundleScope.WORKSPACE
+    )
+    organization = models.ForeignKey(
+        "ecosystem.Organization",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The organisation whose share is exported (organisation scope).",
+    )
+    scope_label = models.CharField(max_length=300, blank=True)
+    requested_by = models.ForeignKey(
+        "core.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    requester_organization = models.ForeignKey(
+        "ecosystem.Organization",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The requester's organisation: only it (and the orchestrator) sees the job.",
+    )
+    status = models.CharField(
+        max_length=10, choices=BundleJobStatus.choices, default=BundleJobStatus.QUEUED
+    )
+    phase = models.CharField(max_length=200, blank=True)
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=100)
+    policy = models.CharField(
+        max_length=10, choices=ImportPolicy.choices, default=ImportPolicy.SKIP
+    )
+    dry_run = models.BooleanField(default=False)
+    source = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The dry run whose uploaded bundle this import applies.",
+    )
+    file_name = models.CharField(max_length=255, blank=True)
+    file_path = models.CharField(
+        max_length=500, blank=True, help_text="Relative to ECOSYS_BUNDLE_DIR; empty once deleted."
+    )
+    sha256 = models.CharField(max_length=64, blank=True)
+    size_bytes = models.PositiveBigIntegerField(default=0)
+    counts = models.JSONField(default=dict, blank=True)
+    report = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    expired_at = models.DateTimeField(null=True, blank=True)
+
+    class Access:
+        owner_paths = ("requester_organization",)
+        external_actions = frozenset({"view", "add"})
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["workspace", "-created_at"]),
+            models.Index(fields=["status", "expires_at"]),
+        ]
+
+    def __str__(self) -> str:
+        what = "Export" if self.kind == BundleJobKind.EXPORT else "Import"
+        return f"{what} of {self.scope_label or self.file_name or 'a bundle'}"
+
+    @property
+    def percent(self) -> int:
+        if self.status in (BundleJobStatus.DONE, BundleJobStatus.EXPIRED):
+            return 100
+        if not self.progress_total:
+            return 0
+        return min(100, int(100 * self.progress_done / self.progress_total))
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (BundleJobStatus.QUEUED, BundleJobStatus.RUNNING)
+
+    @property
+    def entity_total(self) -> int:
+        """Records in the bundle (export) or created+updated+skipped (import)."""
+        total = 0
+        for value in (self.counts or {}).values():
+            total += value if isinstance(value, int) else sum(value.values())
+        return total

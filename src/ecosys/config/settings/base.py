@@ -164,6 +164,9 @@ ECOSYS_ANALYTICS_DIR = Path(os.environ.get("ECOSYS_ANALYTICS_DIR", DATA_DIR / "a
 ECOSYS_CHANNEL_MAX_BYTES = int(os.environ.get("ECOSYS_CHANNEL_MAX_BYTES", str(4 * 1024**3)))
 # duckdb (default) or pyspark: where the analytics pipelines run.
 ECOSYS_ANALYTICS_BACKEND = os.environ.get("ECOSYS_ANALYTICS_BACKEND", "duckdb")
+# Exit bundles (exports and uploaded imports) and how long their downloads stay offered.
+ECOSYS_BUNDLE_DIR = Path(os.environ.get("ECOSYS_BUNDLE_DIR", DATA_DIR / "bundles"))
+ECOSYS_BUNDLE_TTL_HOURS = int(os.environ.get("ECOSYS_BUNDLE_TTL_HOURS", "48"))
 
 LOGGING = logging_config(
     level=os.environ.get("ECOSYS_LOG_LEVEL", "INFO"),

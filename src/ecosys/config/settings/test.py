@@ -21,3 +21,5 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 # Each test process keeps its channel store apart (the demo's is copied per performance test).
 ECOSYS_ANALYTICS_DIR = Path(tempfile.mkdtemp(prefix="ecosys-test-analytics-"))
+# Exit bundles of the tests go to a temporary folder, never into the data directory.
+ECOSYS_BUNDLE_DIR = Path(tempfile.mkdtemp(prefix="ecosys-test-bundles-"))
