@@ -735,14 +735,49 @@ def checklist(separation: Separation) -> list[Step]:
         ),
         Step(
             "access",
-            "Access revoked on the effective date",
+            "Access revoked and agreements ended on the effective date",
             separation.access_revoked_at is not None,
-            ""
+            f"{separation.access_revoked_at:%Y-%m-%d}"
             if separation.access_revoked_at
             else f"on {separation.effective_date:%Y-%m-%d} by the daily job",
         ),
         data_step,
     ]
+
+
+def delivered_summary(separation: Separation) -> str:
+    """A first draft of "what was delivered" for the closing record, from the facts."""
+    lines = []
+    bundle = acknowledged_bundle(separation)
+    if bundle is not None:
+        lines.append(
+            f"Our bundle {bundle.file_name} ({bundle.size_bytes:,} bytes, SHA-256 "
+            f"{bundle.sha256}), acknowledged on {bundle.acknowledged_at:%Y-%m-%d}."
+        )
+    decided = {}
+    for item in separation.items.exclude(decision=ItemDecision.PENDING):
+        key = (item.get_kind_display(), item.get_decision_display().lower())
+        decided[key] = decided.get(key, 0) + 1
+    lines.extend(f"{kind}: {count} {decision}." for (kind, decision), count in decided.items())
+    certificate = ErasureCertificate.objects.filter(separation=separation).first()
+    if certificate is not None:
+        counts = ", ".join(
+            f"{value} {key.replace('_', ' ')}" for key, value in certificate.counts.items()
+        )
+        lines.append(f"Personal data erased on {certificate.erased_at:%Y-%m-%d} ({counts}).")
+    elif separation.data_handling == DataHandling.RETAIN:
+        lines.append(f"Data retained as the agreement says: {separation.retention_note}")
+    return "\n".join(lines)
+
+
+def holdings(items) -> list[tuple[str, int, int]]:
+    """Per kind of item: how many the relationship holds and how many are still to decide."""
+    totals: dict[str, list[int]] = {}
+    for item in items:
+        entry = totals.setdefault(item.get_kind_display(), [0, 0])
+        entry[0] += 1
+        entry[1] += item.decision == ItemDecision.PENDING
+    return [(kind, total, pending) for kind, (total, pending) in totals.items()]
 
 
 @transaction.atomic

@@ -64,7 +64,8 @@ def separation_start(request):
         organizations=organizations,
         initial={
             "organization": request.GET.get("organization"),
-            "effective_date": timezone.localdate(),
+            # A renewal review that ends in parting proposes the date.
+            "effective_date": request.GET.get("effective_date") or timezone.localdate(),
         },
     )
     if request.method == "POST" and form.is_valid():
@@ -134,7 +135,13 @@ def separation_detail(request, public_id):
             and is_open
             and separation.data_handling == DataHandling.ERASE
             and certificate is None,
-            "complete_form": CompleteForm() if orchestrator_writer and is_open else None,
+            "holdings": services.holdings(items),
+            "complete_form": CompleteForm(
+                initial={"delivered": services.delivered_summary(separation)}
+            )
+            if orchestrator_writer and is_open
+            else None,
+            "returning_bundle": services.acknowledged_bundle(separation),
             "cancel_form": CancelForm()
             if (orchestrator_writer or leaving_admin)
             and separation.status == SeparationStatus.PLANNED
