@@ -1,19 +1,24 @@
 """What the partners app puts in the exit bundle (see ecosys.portability.registry)."""
 
-from ecosys.portability.registry import declare
+from ecosys.portability.registry import declare, uuid_of_any
 
 from .models import (
     Agreement,
     AgreementTemplate,
     AgreementVersion,
+    Application,
+    ApplicationDecision,
+    ApprovalStep,
     ContinuityItem,
     ContinuityPlan,
     IdealPartnerProfile,
+    LocatorListing,
     Partner,
     PartnerStateChange,
     ProfileCriterion,
     Program,
     Tier,
+    TierProposal,
 )
 
 declare(IdealPartnerProfile, fields=["name", "description", "created_at"])
@@ -87,4 +92,48 @@ declare(
     fields=["kind", "target_public_id", "label", "resolution", "note", "resolved_at"],
     refs=["plan", "successor"],
     users=["resolved_by"],
+    convert={"target_public_id": uuid_of_any()},
+)
+declare(ApprovalStep, fields=["position", "name"], users=["approvers"])
+declare(
+    Application,
+    fields=[
+        "company_name",
+        "website_domain",
+        "country",
+        "region",
+        "partner_type",
+        "contact_name",
+        "contact_email",
+        "message",
+        "status",
+        "submitted_from",
+        "created_at",
+        "decided_at",
+    ],
+    refs=["current_step", "partner"],
+)
+declare(
+    ApplicationDecision,
+    fields=["step_name", "decision", "comment", "decided_at"],
+    refs=["application", "step"],
+    users=["decided_by"],
+)
+declare(
+    TierProposal,
+    fields=["figures", "status", "reason", "created_at", "decided_at"],
+    refs=["partner", "current_tier", "proposed_tier", "decided_tier"],
+    users=["decided_by"],
+)
+declare(
+    LocatorListing,
+    fields=[
+        "published",
+        "show_website",
+        "show_description",
+        "capabilities",
+        "contact_email",
+        "updated_at",
+    ],
+    refs=["partner"],
 )

@@ -7,6 +7,7 @@ from ecosys.portability.registry import declare
 
 from .models import (
     EarlyWarning,
+    EscalationContact,
     ExchangeRate,
     Intervention,
     InterventionTask,
@@ -17,6 +18,7 @@ from .models import (
     ProductLine,
     Scorecard,
     ScorecardMeasure,
+    TerminationProposal,
 )
 
 declare(ProductLine, fields=["name", "description"])
@@ -106,3 +108,18 @@ declare(
     refs=["intervention"],
     users=["assignee"],
 )
+declare(
+    TerminationProposal,
+    fields=[
+        "reason",
+        "evidence",
+        "status",
+        "proposed_by",
+        "decided_by",
+        "decision_reason",
+        "created_at",
+        "decided_at",
+    ],
+    refs=["partner", "intervention", "continuity_plan"],
+)
+declare(EscalationContact, fields=["level"], refs=["program"], users=["user", "manages"])

@@ -1,4 +1,5 @@
-"""Write the exit bundle: a ZIP of JSON Lines, CSV copies, JSON Schemas and channel facts.
+"""Write the exit bundle: a ZIP of JSON Lines, CSV copies, JSON Schemas, attachments and
+channel facts.
 
 Rows stream from the database in chunks straight into the archive, so memory stays flat
 whatever the size. Entity files are deterministic (rows sorted by public id, keys sorted), so
@@ -11,6 +12,7 @@ import csv
 import hashlib
 import io
 import json
+import re
 import shutil
 import tempfile
 import zipfile
@@ -19,23 +21,24 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from importlib.metadata import version
+from pathlib import PurePosixPath
 from uuid import UUID
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 from django.db.models import Case, Exists, F, OuterRef, QuerySet, Value, When
 from django.utils import timezone
 
 from ecosys.core.access import Actor, restrict
-from ecosys.core.models import Membership, Role, Workspace
+from ecosys.core.models import Membership, Role, User, Workspace
 
-from .registry import Declaration, declarations
+from .bundle_facts import write_channel_facts
+from .registry import Declaration, declaration_get, declaration_of, declarations
 from .schema import entity_schema
 
-FORMAT_VERSION = "1"
+FORMAT_VERSION = "2"
 CHUNK = 2000
 WORKSPACE, ORGANIZATION = "workspace", "organization"
 CHANNEL_FACTS = "channel_facts"
+ATTACHMENTS = "attachments"
 
 
 @dataclass
@@ -48,22 +51,35 @@ class Manifest:
     workspace: dict
     entities: dict[str, dict] = field(default_factory=dict)
     files: dict[str, dict] = field(default_factory=dict)
+    channel_facts: dict = field(default_factory=lambda: {"files": [], "rows": 0})
+    # What the bundle covers beyond the workspace and organisation scopes: an extension point
+    # for scope kinds that other apps add later (e.g. one engagement), see _Scope.
+    extra_scope: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return {
             "format": "ecosys-bundle",
             "format_version": FORMAT_VERSION,
             "producer": {"name": "ecosys", "version": version("ecosys")},
-            "scope": {"kind": self.scope, "organization": self.organization},
+            "scope": {"kind": self.scope, "organization": self.organization, **self.extra_scope},
             "created_at": self.created_at,
             "workspace": self.workspace,
             "entities": self.entities,
+            "channel_facts": self.channel_facts,
             "files": self.files,
         }
 
 
 def entity_path(entity: str, kind: str = "jsonl") -> str:
     return f"entities/{entity}.{kind}"
+
+
+def attachment_path(entity: str, public_id: str, field_name: str, stored_name: str) -> str:
+    """Where a file field's file sits in the bundle: stable (no random stored name in it)."""
+    suffix = PurePosixPath(stored_name).suffix.lower()
+    if not re.fullmatch(r"\.[a-z0-9]{1,10}", suffix):
+        suffix = ""
+    return f"{ATTACHMENTS}/{entity}/{public_id}/{field_name}{suffix}"
 
 
 def encode(value):
@@ -79,19 +95,26 @@ def encode(value):
     return value
 
 
+_dumps = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode
+
+
 def record_line(record: dict) -> bytes:
-    return (
-        json.dumps(record, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n"
-    ).encode()
+    return (_dumps(record) + "\n").encode()
 
 
 class _Scope:
-    """Which rows of each entity a bundle may hold: all, or what one organisation's portal shows."""
+    """Which rows of each entity a bundle may hold: all, or what one organisation's portal shows.
+
+    Extension point: a scope kind added later (e.g. one engagement, once engagements exist)
+    subclasses this and overrides ``queryset`` (rows of each declaration in scope) and
+    ``emails`` (whose e-mail addresses may appear); the writer needs nothing else.
+    """
 
     def __init__(self, workspace: Workspace, organization=None):
         self.workspace = workspace
         self.organization = organization
         self.actor = None
+        self._member_ids = None
         if organization is not None and organization.pk != workspace.orchestrator_id:
             # The portal's view of the organisation: what its admin may see, nothing more.
             membership = Membership(
@@ -99,80 +122,152 @@ class _Scope:
             )
             self.actor = Actor(workspace=workspace, user=None, membership=membership)
 
+    @property
+    def narrowed(self) -> bool:
+        return self.actor is not None
+
+    def member_ids(self):
+        """Users whose e-mail may appear: the organisation's own members (narrowed scopes)."""
+        return Membership.objects.filter(organization=self.organization).values("user_id")
+
     def queryset(self, declaration: Declaration) -> QuerySet:
         queryset = declaration.model.objects.all()
-        if self.actor is None:
+        if not self.narrowed:
             return queryset
+        for name in declaration.required_users():
+            # A row that cannot exist without a user of another organisation is left out.
+            queryset = queryset.filter(**{f"{name}__in": self.member_ids()})
         if hasattr(declaration.model, "Access"):
             return restrict(queryset, self.actor)
         if declaration.portal_via:
             parent = declaration.field(declaration.portal_via).related_model
-            parent_declaration = next(d for d in declarations() if d.model is parent)
             return queryset.filter(
-                **{f"{declaration.portal_via}__in": self.queryset(parent_declaration).values("pk")}
+                **{
+                    f"{declaration.portal_via}__in": self.queryset(declaration_of(parent)).values(
+                        "pk"
+                    )
+                }
             )
         return queryset.none()
 
 
-def iter_records(declaration: Declaration, scope: _Scope, queryset=None) -> Iterator[dict]:
+class ExportIds:
+    """Answers converters while exporting: UUIDs of rows and e-mails of users, in scope."""
+
+    def __init__(self, scope: _Scope):
+        self.scope = scope
+        self.maps: dict[str, dict[int, str]] = {}
+        self.emails: dict[int, str | None] | None = None
+
+    def public_id(self, entity: str, pk):
+        if pk is None or not isinstance(pk, int):
+            return None
+        if entity not in self.maps:
+            declaration = declaration_get(entity)
+            rows = self.scope.queryset(declaration).values_list("pk", "public_id")
+            self.maps[entity] = {key: str(public_id) for key, public_id in rows.iterator()}
+        return self.maps[entity].get(pk)
+
+    def email(self, user_pk):
+        if self.emails is None:
+            members = Membership.objects.filter(workspace=self.scope.workspace)
+            if self.scope.narrowed:
+                members = members.filter(organization=self.scope.organization)
+            self.emails = dict(members.values_list("user_id", "user__email"))
+        if user_pk not in self.emails and not self.scope.narrowed:
+            found = User.objects.filter(pk=user_pk).values_list("email", flat=True).first()
+            self.emails[user_pk] = found
+        return self.emails.get(user_pk)
+
+    def pk(self, entity, public_id):  # pragma: no cover - import side only
+        raise NotImplementedError
+
+    user = uuid = pk
+
+    def renumber(self, value):
+        return value
+
+
+def iter_records(
+    declaration: Declaration, scope: _Scope, queryset=None, ids: ExportIds | None = None
+) -> Iterator[dict]:
     """The entity's records in public-id order, chunk by chunk."""
     queryset = scope.queryset(declaration) if queryset is None else queryset
+    ids = ids or ExportIds(scope)
     columns = {"id": F("public_id"), "pk_": F("pk")}
     for name in declaration.fields:
-        columns[name] = F(name)
+        item = declaration.field(name)
+        columns[name] = F(item.attname if item.is_relation else name)
     many = [name for name in declaration.refs if declaration.is_many(name)]
+    many_users = [name for name in declaration.users if declaration.is_many(name)]
     for name in declaration.refs:
         if name in many:
             continue
         target = F(f"{name}__public_id")
-        if scope.actor is not None and declaration.field(name).null:
+        if scope.narrowed and declaration.field(name).null:
             # A reference to a row the organisation cannot see is left out, not revealed.
-            target_declaration = _declaration_of(declaration.field(name).related_model)
+            target_declaration = declaration_of(declaration.field(name).related_model)
             visible = scope.queryset(target_declaration).values("pk")
             target = Case(When(**{f"{name}__in": visible}, then=target), default=Value(None))
         columns[name] = target
     for name in declaration.users:
+        if name in many_users:
+            continue
         email = F(f"{name}__email")
-        if scope.actor is not None:
+        if scope.narrowed:
             # Only the organisation's own people are named in its bundle.
             own = Membership.objects.filter(user=OuterRef(name), organization=scope.organization)
             email = Case(When(Exists(own), then=email), default=Value(None))
         columns[name] = email
+    for name in declaration.files:
+        columns[name] = F(name)
     rows = queryset.order_by("public_id").values(**{f"c_{k}": v for k, v in columns.items()})
     chunk: list[dict] = []
     for row in rows.iterator(chunk_size=CHUNK):
         chunk.append(row)
         if len(chunk) >= CHUNK:
-            yield from _finish(declaration, scope, chunk, many)
+            yield from _finish(declaration, scope, chunk, many, many_users, ids)
             chunk = []
     if chunk:
-        yield from _finish(declaration, scope, chunk, many)
+        yield from _finish(declaration, scope, chunk, many, many_users, ids)
 
 
-def _declaration_of(model) -> Declaration:
-    return next(d for d in declarations() if d.model is model)
-
-
-def _finish(declaration, scope, chunk, many) -> Iterator[dict]:
+def _finish(declaration, scope, chunk, many, many_users, ids) -> Iterator[dict]:
     links: dict[str, dict[int, list[str]]] = {}
     pks = [row["c_pk_"] for row in chunk]
-    for name in many:
-        field = declaration.field(name)
-        through = field.remote_field.through
-        source = field.m2m_field_name()
-        target = field.m2m_reverse_field_name()
+    for name in (*many, *many_users):
+        item = declaration.field(name)
+        through = item.remote_field.through
+        source = item.m2m_field_name()
+        target = item.m2m_reverse_field_name()
         pairs = through.objects.filter(**{f"{source}__in": pks})
-        if scope.actor is not None:
-            visible = scope.queryset(_declaration_of(field.related_model)).values("pk")
-            pairs = pairs.filter(**{f"{target}__in": visible})
+        if name in many_users:
+            if scope.narrowed:
+                pairs = pairs.filter(**{f"{target}__in": scope.member_ids()})
+            value = f"{target}__email"
+        else:
+            if scope.narrowed:
+                visible = scope.queryset(declaration_of(item.related_model)).values("pk")
+                pairs = pairs.filter(**{f"{target}__in": visible})
+            value = f"{target}__public_id"
         found: dict[int, list[str]] = {}
-        for owner, public_id in pairs.values_list(f"{source}_id", f"{target}__public_id"):
-            found.setdefault(owner, []).append(str(public_id))
+        for owner, other in pairs.values_list(f"{source}_id", value):
+            found.setdefault(owner, []).append(str(other))
         links[name] = found
+    converts = declaration.convert.items()
     for row in chunk:
         record = {key[2:]: encode(value) for key, value in row.items() if key != "c_pk_"}
-        for name in many:
+        for name, convert in converts:
+            record[name] = convert.dump(row[f"c_{name}"], ids)
+        for name in links:
             record[name] = sorted(links[name].get(row["c_pk_"], []))
+        for name in declaration.files:
+            stored = record[name]
+            # A file lost from storage is left out (null), so the bundle stays importable.
+            present = bool(stored) and declaration.field(name).storage.exists(stored)
+            record[name] = (
+                attachment_path(declaration.entity, record["id"], name, stored) if present else None
+            )
         yield record
 
 
@@ -193,9 +288,9 @@ class _Writer:
         self.archive = archive
         self.manifest = manifest
 
-    def open(self, path: str):
+    def open(self, path: str, compress: bool = True):
         info = zipfile.ZipInfo(path, date_time=(1980, 1, 1, 0, 0, 0))
-        info.compress_type = zipfile.ZIP_DEFLATED
+        info.compress_type = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
         return _Hashing(self, path, self.archive.open(info, "w", force_zip64=True))
 
     def add(self, path: str, content: bytes) -> None:
@@ -208,10 +303,11 @@ class _Hashing:
         self.writer, self.path, self.handle = writer, path, handle
         self.digest, self.size = hashlib.sha256(), 0
 
-    def write(self, data: bytes) -> None:
+    def write(self, data: bytes) -> int:
         self.digest.update(data)
         self.size += len(data)
         self.handle.write(data)
+        return len(data)
 
     closed = False
 
@@ -236,13 +332,17 @@ def export_bundle(
     organization=None,
     out,
     progress: Callable[[str, int], None] | None = None,
+    context: _Scope | None = None,
 ) -> Manifest:
-    """Write the workspace's (or one organisation's) bundle to ``out``; call inside its scope."""
-    if scope not in (WORKSPACE, ORGANIZATION):
-        raise ValueError(f"Unknown scope {scope!r}")
-    if (scope == ORGANIZATION) != (organization is not None):
-        raise ValueError("An organisation scope needs an organisation, and only it.")
-    context = _Scope(workspace, organization if scope == ORGANIZATION else None)
+    """Write the workspace's (or one organisation's) bundle to ``out``; call inside its scope.
+
+    ``context`` is the extension point for other scope kinds (a ``_Scope`` subclass)."""
+    if context is None:
+        if scope not in (WORKSPACE, ORGANIZATION):
+            raise ValueError(f"Unknown scope {scope!r}")
+        if (scope == ORGANIZATION) != (organization is not None):
+            raise ValueError("An organisation scope needs an organisation, and only it.")
+        context = _Scope(workspace, organization if scope == ORGANIZATION else None)
     orchestrator = workspace.orchestrator.public_id if workspace.orchestrator_id else None
     manifest = Manifest(
         scope=scope,
@@ -254,13 +354,14 @@ def export_bundle(
         },
     )
     todo = declarations()
+    ids = ExportIds(context)
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
         writer = _Writer(archive, manifest)
         writer.add("README.md", readme().encode())
         for number, declaration in enumerate(todo):
             if progress:
                 progress(declaration.entity, int(100 * number / (len(todo) + 1)))
-            count = _write_entity(writer, declaration, context)
+            count = _write_entity(writer, declaration, context, ids)
             manifest.entities[declaration.entity] = {
                 "file": entity_path(declaration.entity),
                 "csv": entity_path(declaration.entity, "csv"),
@@ -268,11 +369,15 @@ def export_bundle(
                 "count": count,
                 "depends_on": sorted(declaration.depends_on()),
             }
+            if declaration.files:
+                manifest.entities[declaration.entity]["attachments"] = _write_attachments(
+                    writer, declaration, context
+                )
             schema = json.dumps(entity_schema(declaration), indent=2, sort_keys=True) + "\n"
             writer.add(f"schema/{declaration.entity}.json", schema.encode())
         if progress:
             progress(CHANNEL_FACTS, int(100 * len(todo) / (len(todo) + 1)))
-        _write_channel_facts(writer, workspace, context)
+        manifest.channel_facts = write_channel_facts(writer, workspace, context)
         archive.writestr(
             zipfile.ZipInfo("manifest.json", date_time=(1980, 1, 1, 0, 0, 0)),
             json.dumps(manifest.as_dict(), indent=2, sort_keys=True) + "\n",
@@ -283,7 +388,7 @@ def export_bundle(
     return manifest
 
 
-def _write_entity(writer: _Writer, declaration: Declaration, context: _Scope) -> int:
+def _write_entity(writer: _Writer, declaration: Declaration, context: _Scope, ids) -> int:
     count = 0
     columns = declaration.columns()
     with tempfile.SpooledTemporaryFile(max_size=8 << 20, mode="w+b") as spool:
@@ -291,10 +396,19 @@ def _write_entity(writer: _Writer, declaration: Declaration, context: _Scope) ->
         table = csv.writer(text)
         table.writerow(columns)
         with writer.open(entity_path(declaration.entity)) as lines:
-            for record in iter_records(declaration, context):
-                lines.write(record_line(record))
-                table.writerow([_csv_value(record[name]) for name in columns])
+            buffer: list[bytes] = []
+            rows: list[list[str]] = []
+            for record in iter_records(declaration, context, ids=ids):
+                buffer.append(record_line(record))
+                rows.append([_csv_value(record[name]) for name in columns])
                 count += 1
+                if len(buffer) >= CHUNK:
+                    lines.write(b"".join(buffer))
+                    table.writerows(rows)
+                    buffer, rows = [], []
+            if buffer:
+                lines.write(b"".join(buffer))
+                table.writerows(rows)
         text.flush()
         spool.seek(0)
         with writer.open(entity_path(declaration.entity, "csv")) as handle:
@@ -303,34 +417,35 @@ def _write_entity(writer: _Writer, declaration: Declaration, context: _Scope) ->
     return count
 
 
-def _write_channel_facts(writer: _Writer, workspace: Workspace, context: _Scope) -> None:
-    """The store's Parquet files, with the partner as its public id instead of a row number."""
-    from ecosys.partners.models import Partner
-    from ecosys.performance.services import store_for
+def _write_attachments(writer: _Writer, declaration: Declaration, context: _Scope) -> int:
+    """Copy each file of the entity's file fields into the bundle (streamed, one at a time).
 
-    partners = Partner.objects.all()
-    if context.actor is not None:
-        partners = restrict(partners, context.actor)
-    public_ids = {pk: str(public_id) for pk, public_id in partners.values_list("pk", "public_id")}
-    store = store_for(workspace)
-    for stored in sorted(store.files(), key=lambda stored: stored.path):
-        if not public_ids.keys() & set(stored.partners):
-            continue
-        source = pq.ParquetFile(store.root / stored.path)
-        path = f"channel_facts/{stored.path.replace('/', '_')}"
-        with writer.open(path) as handle:
-            parquet = None
-            for batch in source.iter_batches(batch_size=65536):
-                table = pa.Table.from_batches([batch])
-                keep = [public_ids.get(pk) for pk in table.column("partner_id").to_pylist()]
-                table = table.append_column("partner", pa.array(keep, pa.string()))
-                table = table.filter(pa.compute.is_valid(table.column("partner")))
-                table = table.drop_columns(["partner_id"])
-                if parquet is None:
-                    parquet = pq.ParquetWriter(pa.PythonFile(handle, mode="w"), table.schema)
-                parquet.write_table(table)
-            if parquet is not None:
-                parquet.close()
+    Files missing from storage were left out of the records already (null); one that vanishes
+    between the two passes stops the export with a clear error."""
+    count = 0
+    rows = context.queryset(declaration).order_by("public_id")
+    for name in declaration.files:
+        storage = declaration.field(name).storage
+        stored_files = rows.exclude(**{name: ""}).exclude(**{f"{name}__isnull": True})
+        for public_id, stored in stored_files.values_list("public_id", name).iterator(CHUNK):
+            if not storage.exists(stored):
+                continue
+            path = attachment_path(declaration.entity, str(public_id), name, stored)
+            try:
+                source = storage.open(stored, "rb")
+            except FileNotFoundError as error:
+                raise ExportError(
+                    f"The file of {declaration.entity} {public_id} ({name}) is missing from "
+                    "storage; restore it or clear the field, then export again."
+                ) from error
+            with source, writer.open(path, compress=False) as handle:
+                shutil.copyfileobj(source, handle, 1 << 20)
+            count += 1
+    return count
+
+
+class ExportError(Exception):
+    """The workspace cannot be exported as it is; the message says why."""
 
 
 def readme() -> str:
@@ -353,7 +468,11 @@ open formats. You do not need Ecosys to read it.
 - `entities/<app>.<entity>.csv`: the same records as CSV for spreadsheets (lists and objects
   as JSON text, empty cells for nulls).
 - `schema/<app>.<entity>.json`: a JSON Schema (draft 2020-12) of each record.
-- `channel_facts/*.parquet`: sell-through facts (Parquet), with `partner` the partner's UUID.
+- `attachments/<app>.<entity>/<id>/<field>.<ext>`: files (uploaded answers, course files);
+  the record's field holds that path, and its `name` field (where it has one) the original
+  file name.
+- `channel_facts/period=<month>/part-<n>.parquet`: sell-through facts (Parquet), with
+  `partner` the partner's UUID.
 
 Check a file with `sha256sum` against `manifest.json`. The full description is
 `docs/bundle-format.md` in the Ecosys repository.

@@ -11,28 +11,40 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from pathlib import PurePosixPath
-from uuid import UUID
+from pathlib import Path, PurePosixPath
+from uuid import UUID, uuid4, uuid5
 
+from django.core.files import File
 from django.db import DatabaseError, IntegrityError, transaction
 from django_scopes import scope as workspace_scope
 from django_scopes import scopes_disabled
 
 from ecosys.core.models import User, Workspace
 
-from .bundle_export import FORMAT_VERSION, _Scope, entity_path, iter_records
-from .registry import Declaration, declaration_get
+from .bundle_export import FORMAT_VERSION, _Scope, attachment_path, entity_path, iter_records
+from .bundle_facts import (
+    PREFIX,
+    FactsConflict,
+    FactsFile,
+    FactsWrite,
+    check_channel_facts,
+    import_channel_facts,
+    store_of,
+)
+from .registry import Declaration, declaration_get, declarations
 from .schema import entity_schema, record_problems
 
 MAX_ENTRIES = 10_000
 MAX_TOTAL_BYTES = 20 << 30  # uncompressed
 MAX_RATIO = 500  # uncompressed / compressed, per entry
 MAX_LINE_BYTES = 10 << 20
+MAX_ATTACHMENT_BYTES = 200 << 20  # one attached file
 MAX_PROBLEMS = 50
 BATCH = 2000
 POLICIES = ("skip", "update", "fail")
@@ -48,8 +60,28 @@ class Upgrade:
     record: Callable[[str, dict], dict]  # (entity, record) -> record
 
 
-# Format version 1 is the first; a future version 2 adds Upgrade("1", "2", ...) here.
-UPGRADES: list[Upgrade] = []
+# Fields that format version 2 added to entities that version 1 already had, with the value a
+# version 1 record stands for (version 1 could not express them).
+V2_ADDED_FIELDS: dict[str, dict] = {
+    "readiness.onboardingtask": {"course": None},
+}
+
+
+def _v1_manifest(manifest: dict) -> dict:
+    files = manifest.get("files") if isinstance(manifest.get("files"), dict) else {}
+    facts = sorted(name for name in files if name.startswith("channel_facts/"))
+    return {**manifest, "format_version": "2", "channel_facts": {"files": facts, "rows": None}}
+
+
+def _v1_record(entity: str, record: dict) -> dict:
+    added = V2_ADDED_FIELDS.get(entity)
+    if added and isinstance(record, dict):
+        record = {**added, **record}
+    return record
+
+
+# Each step turns one format version into the next; a bundle is upgraded step by step.
+UPGRADES: list[Upgrade] = [Upgrade("1", "2", _v1_manifest, _v1_record)]
 
 
 @dataclass
@@ -62,7 +94,10 @@ class ImportReport:
     upgraded_from: str | None = None
     counts: dict[str, dict[str, int]] = dataclasses.field(default_factory=dict)
     problems: list[str] = dataclasses.field(default_factory=list)
+    warnings: list[str] = dataclasses.field(default_factory=list)
     applied: bool = False
+    new_ids: bool = False
+    attachments: int = 0  # files restored (or that would be)
 
     @property
     def ok(self) -> bool:
@@ -84,8 +119,11 @@ class ImportReport:
             "dry_run": self.dry_run,
             "format_version": self.format_version,
             "upgraded_from": self.upgraded_from,
+            "new_ids": self.new_ids,
             "counts": self.counts,
+            "attachments": self.attachments,
             "problems": self.problems,
+            "warnings": self.warnings,
         }
 
 
@@ -99,20 +137,30 @@ def import_bundle(
     *,
     policy: str = "skip",
     dry_run: bool = False,
+    new_ids: bool = False,
     progress: Callable[[str, int], None] | None = None,
 ) -> ImportReport:
-    """Import a bundle file into the workspace, or report why not (and write nothing)."""
+    """Import a bundle file into the workspace, or report why not (and write nothing).
+
+    ``new_ids`` gives every record of the bundle a new UUID (the same one for the record and
+    every reference to it), so a bundle can be imported next to its own original, e.g. into a
+    test workspace of the same instance. References to records outside the bundle keep their
+    UUIDs and must resolve in the workspace."""
     if policy not in POLICIES:
         raise ValueError(f"Unknown policy {policy!r}")
-    report = ImportReport(policy=policy, dry_run=dry_run)
+    report = ImportReport(policy=policy, dry_run=dry_run, new_ids=new_ids)
     try:
         archive = zipfile.ZipFile(source)
     except (zipfile.BadZipFile, OSError) as error:
         report.problem(f"Not a readable ZIP archive (corrupted or truncated): {error}")
         return report
-    with archive, workspace_scope(workspace=workspace.pk):
+    with (
+        archive,
+        workspace_scope(workspace=workspace.pk),
+        tempfile.TemporaryDirectory(prefix="ecosys-import-") as work,
+    ):
         try:
-            plan = _check(archive, workspace, report, progress)
+            plan = _check(archive, workspace, report, progress, new_ids, Path(work))
             if report.problems:
                 return report
             _apply_all(plan, workspace, report, progress)
@@ -122,6 +170,7 @@ def import_bundle(
             report.problem(f"The archive is damaged: {error}")
     if report.problems:
         report.counts = {}
+        report.attachments = 0
     return report
 
 
@@ -180,13 +229,14 @@ def _upgrade(manifest: dict, report: ImportReport) -> list[Upgrade]:
     while current != FORMAT_VERSION:
         step = next((step for step in UPGRADES if step.from_version == current), None)
         if step is None:
-            raise Refused(f"Unknown bundle format version {found!r}; this Ecosys reads 1.")
+            raise Refused(
+                f"Unknown bundle format version {found!r}; this Ecosys reads up to "
+                f"{FORMAT_VERSION}."
+            )
         steps.append(step)
         current = step.to_version
     if steps:
         report.upgraded_from = found
-        for step in steps:
-            manifest = step.manifest(manifest)
     report.format_version = FORMAT_VERSION
     return steps
 
@@ -197,12 +247,30 @@ class _Plan:
     archive: zipfile.ZipFile
     steps: list[Upgrade]
     entities: list[Declaration]
+    ids: dict[str, set[str]]  # entity -> UUIDs of its records in the bundle
     existing: dict[str, dict[str, int]]  # entity -> {public id: pk} of rows already there
-    unchanged: dict[str, set[str]]
     users: dict[str, int]
+    dropped: dict[str, set[str]]  # entity -> records left out (their required user is unknown)
+    facts: list[FactsFile]
+    salt: UUID | None  # new_ids: the namespace of the new UUIDs
+
+    def new_id(self, entity: str, public_id: str | None) -> str | None:
+        """The UUID a record of the bundle gets here (the same one unless new_ids)."""
+        if public_id is None or self.salt is None:
+            return public_id
+        if public_id in self.ids.get(entity, ()):
+            return str(uuid5(self.salt, public_id))
+        return public_id
+
+    def new_any(self, public_id: str | None) -> str | None:
+        if public_id is None or self.salt is None:
+            return public_id
+        if any(public_id in ids for ids in self.ids.values()):
+            return str(uuid5(self.salt, public_id))
+        return public_id
 
 
-def _check(archive, workspace, report, progress) -> _Plan:
+def _check(archive, workspace, report, progress, new_ids: bool, work: Path) -> _Plan:
     _check_entries(archive)
     names = {info.filename for info in archive.infolist()}
     if "manifest.json" not in names:
@@ -225,65 +293,112 @@ def _check(archive, workspace, report, progress) -> _Plan:
     for name, entry in sorted(files.items()):
         if name not in names:
             raise Refused(f"{name} is listed in the manifest but missing.")
+        info = archive.getinfo(name)
+        if name.startswith("attachments/") and info.file_size > MAX_ATTACHMENT_BYTES:
+            raise Refused(f"{name} is larger than {MAX_ATTACHMENT_BYTES} bytes.")
         digest = hashlib.sha256()
-        for chunk in _read_limited(archive, archive.getinfo(name)):
+        for chunk in _read_limited(archive, info):
             digest.update(chunk)
         if not isinstance(entry, dict) or digest.hexdigest() != entry.get("sha256"):
             raise Refused(f"Checksum mismatch for {name}: the bundle was changed or damaged.")
 
     entities = []
-    for entity in manifest.get("entities") or {}:
+    entity_list = manifest.get("entities") or {}
+    if not isinstance(entity_list, dict):
+        raise Refused("The manifest's entities are not an object.")
+    for entity in entity_list:
         declaration = declaration_get(entity)
         if declaration is None:
             raise Refused(f"Unknown entity type {entity!r} in the bundle.")
         if entity_path(entity) not in names:
             raise Refused(f"{entity_path(entity)} is missing.")
         entities.append(declaration)
-    order = {d.entity: n for n, d in enumerate(_all_declarations())}
+    order = {d.entity: n for n, d in enumerate(declarations())}
     entities.sort(key=lambda declaration: order[declaration.entity])
 
     ids: dict[str, set[str]] = {}
     wanted: dict[str, set[str]] = {}
     emails: set[str] = set()
+    needs_user: list[tuple[str, str, str]] = []  # (entity, id, e-mail) of required users
+    attached: set[str] = set()
     for number, declaration in enumerate(entities):
         if progress:
             progress(f"checking {declaration.entity}", int(40 * number / max(len(entities), 1)))
         seen = ids.setdefault(declaration.entity, set())
+        refs = [
+            (name, declaration.is_many(name), declaration.ref_entity(name))
+            for name in declaration.refs
+        ]
+        required = declaration.required_users()
         for record, line in _records(archive, declaration, steps, report):
             if record is None:
                 continue
             if record["id"] in seen:
                 report.problem(f"{declaration.entity} line {line}: duplicate id {record['id']}.")
             seen.add(record["id"])
-            for name in declaration.refs:
-                values = record[name] if declaration.is_many(name) else [record[name]]
-                target = wanted.setdefault(declaration.ref_entity(name), set())
-                target.update(value for value in values if value is not None)
-            emails.update(record[name] for name in declaration.users if record[name])
+            for name, many, target in refs:
+                values = record[name] if many else (record[name],)
+                wanted.setdefault(target, set()).update(v for v in values if v is not None)
+            for name in declaration.users:
+                value = record[name]
+                if isinstance(value, list):
+                    emails.update(value)
+                elif value:
+                    emails.add(value)
+                if name in required:
+                    needs_user.append((declaration.entity, record["id"], value))
+            for name in declaration.files:
+                path = record[name]
+                if path is None:
+                    continue
+                expected = attachment_path(declaration.entity, record["id"], name, path)
+                if path != expected or path not in names:
+                    report.problem(
+                        f"{declaration.entity} line {line}: {name} names {path[:80]!r}, which is "
+                        "not its attachment in this bundle."
+                    )
+                attached.add(path)
+    stray = sorted(
+        name for name in names if name.startswith("attachments/") and name not in attached
+    )
+    if stray:
+        report.problem(f"Attachments no record names: {stray[:3]}.")
     if report.problems:
         return None
 
-    existing: dict[str, dict[str, int]] = {}
-    with scopes_disabled():
-        for declaration in entities:
-            model = declaration.model
-            here, elsewhere = {}, 0
-            for chunk in _chunks(sorted(ids[declaration.entity])):
-                rows = model.objects.filter(public_id__in=chunk).values_list(
-                    "public_id", "pk", "workspace_id"
-                )
-                for public_id, pk, workspace_id in rows:
-                    if workspace_id == workspace.pk:
-                        here[str(public_id)] = pk
-                    else:
-                        elsewhere += 1
-            if elsewhere:
-                report.problem(
-                    f"{elsewhere} {declaration.entity} records already belong to another "
-                    "workspace of this instance."
-                )
-            existing[declaration.entity] = here
+    existing: dict[str, dict[str, int]] = {d.entity: {} for d in entities}
+    if not new_ids:
+        with scopes_disabled():
+            for declaration in entities:
+                here, elsewhere = existing[declaration.entity], 0
+                for chunk in _chunks(sorted(ids[declaration.entity])):
+                    rows = declaration.model.objects.filter(public_id__in=chunk).values_list(
+                        "public_id", "pk", "workspace_id"
+                    )
+                    for public_id, pk, workspace_id in rows:
+                        if workspace_id == workspace.pk:
+                            here[str(public_id)] = pk
+                        else:
+                            elsewhere += 1
+                if elsewhere:
+                    report.problem(
+                        f"{elsewhere} {declaration.entity} records already belong to another "
+                        "workspace of this instance (import with new ids to keep both)."
+                    )
+    users = {}
+    for chunk in _chunks(sorted(emails)):
+        users.update(User.objects.filter(email__in=chunk).values_list("email", "pk"))
+    dropped: dict[str, set[str]] = {}
+    for entity, public_id, email in needs_user:
+        if email not in users:
+            dropped.setdefault(entity, set()).add(public_id)
+    for entity, gone in sorted(dropped.items()):
+        report.warnings.append(
+            f"{len(gone)} {entity} records are left out: their user has no account here."
+        )
     for entity, targets in sorted(wanted.items()):
+        if targets & dropped.get(entity, set()):
+            report.problem(f"Records refer to {entity} records that would be left out.")
         missing = targets - ids.get(entity, set())
         declaration = declaration_get(entity)
         if missing and declaration is not None:
@@ -301,39 +416,30 @@ def _check(archive, workspace, report, progress) -> _Plan:
                 f"{len(missing)} references to {entity} resolve neither inside the bundle nor "
                 f"in this workspace (e.g. {sorted(missing)[0]})."
             )
-    if policy_fail(report) and any(existing.values()):
+    if report.policy == "fail" and any(existing.values()):
         clashes = {entity: len(rows) for entity, rows in existing.items() if rows}
         report.problem(f"Records already exist and the policy is 'fail': {clashes}.")
-    users = {}
-    for chunk in _chunks(sorted(emails)):
-        users.update(User.objects.filter(email__in=chunk).values_list("email", "pk"))
 
-    unchanged: dict[str, set[str]] = {}
-    context = _Scope(workspace)
-    for declaration in entities:
-        present = existing[declaration.entity]
-        same = unchanged.setdefault(declaration.entity, set())
-        if not present:
-            continue
-        current = {}
-        for chunk in _chunks(sorted(present.values())):
-            queryset = declaration.model.objects.filter(pk__in=chunk)
-            for record in iter_records(declaration, context, queryset):
-                current[record["id"]] = record
-        for record, _ in _records(archive, declaration, steps, report):
-            if record["id"] in current and current[record["id"]] == record:
-                same.add(record["id"])
-    return _Plan(manifest, archive, steps, entities, existing, unchanged, users)
+    fact_names = sorted(name for name in files if name.startswith(PREFIX))
+    facts = check_channel_facts(archive, fact_names, work, report.problem)
+    partners = ids.get("partners.partner", set())
+    outside = {p for f in facts for p in f.partners} - partners
+    if outside:
+        from ecosys.partners.models import Partner
 
-
-def policy_fail(report: ImportReport) -> bool:
-    return report.policy == "fail"
-
-
-def _all_declarations() -> list[Declaration]:
-    from .registry import declarations
-
-    return declarations()
+        found = {
+            str(u)
+            for u in Partner.objects.filter(public_id__in=sorted(outside)).values_list(
+                "public_id", flat=True
+            )
+        }
+        if outside - found:
+            report.problem(
+                f"Channel facts name {len(outside - found)} partners that are neither in the "
+                f"bundle nor in this workspace (e.g. {sorted(outside - found)[0]})."
+            )
+    salt = uuid4() if new_ids else None
+    return _Plan(manifest, archive, steps, entities, ids, existing, users, dropped, facts, salt)
 
 
 def _chunks(values: list, size: int = 900) -> Iterator[list]:
@@ -341,22 +447,27 @@ def _chunks(values: list, size: int = 900) -> Iterator[list]:
         yield values[start : start + size]
 
 
-def _records(archive, declaration: Declaration, steps, report) -> Iterator[tuple[dict, int]]:
+def _records(
+    archive, declaration: Declaration, steps, report, check: bool = True
+) -> Iterator[tuple[dict, int]]:
+    """The entity's records; checked against its schema (or only parsed, once checked)."""
     schema = entity_schema(declaration)
+    loads = json.loads
     for line, raw in _lines(archive, entity_path(declaration.entity)):
         try:
-            record = json.loads(raw)
+            record = loads(raw)
         except ValueError:
             report.problem(f"{declaration.entity} line {line}: not valid JSON.")
             yield None, line
             continue
         for step in steps:
             record = step.record(declaration.entity, record)
-        problems = record_problems(schema, record)
-        if problems:
-            report.problem(f"{declaration.entity} line {line}: {'; '.join(problems[:3])}.")
-            yield None, line
-            continue
+        if check:
+            problems = record_problems(schema, record)
+            if problems:
+                report.problem(f"{declaration.entity} line {line}: {'; '.join(problems[:3])}.")
+                yield None, line
+                continue
         yield record, line
 
 
@@ -366,17 +477,36 @@ class _DryRun(Exception):
 
 
 def _apply_all(plan: _Plan, workspace, report, progress) -> None:
+    saved: list[tuple] = []  # (storage, name) of attachments written, removed on failure
+    facts = None
     try:
         with transaction.atomic(), _timestamps_kept(plan.entities):
-            _apply(plan, workspace, report, progress)
+            _apply(plan, workspace, report, progress, saved)
+            facts = _apply_facts(plan, workspace, report)
             if report.dry_run:
                 raise _DryRun
+            if facts is not None:
+                facts.commit()  # last step: the store's manifest swap makes the facts visible
     except _DryRun:
         return
-    except (IntegrityError, DatabaseError) as error:
-        report.problem(f"The database refused the bundle, nothing was written: {error}")
+    except (IntegrityError, DatabaseError, FactsConflict) as error:
+        _remove(saved, facts)
+        if isinstance(error, FactsConflict):
+            report.problem(str(error))
+        else:
+            report.problem(f"The database refused the bundle, nothing was written: {error}")
         return
+    except BaseException:
+        _remove(saved, facts)
+        raise
     report.applied = True
+
+
+def _remove(saved, facts) -> None:
+    for storage, name in saved:
+        storage.delete(name)
+    if facts is not None:
+        facts.discard()
 
 
 class _timestamps_kept:
@@ -401,111 +531,290 @@ class _timestamps_kept:
             field.auto_now, field.auto_now_add = auto_now, auto_now_add
 
 
-def _decode(field, value):
-    if value is None:
-        return None
+def _decoder(field) -> Callable:
     kind = field.get_internal_type()
-    if kind == "DecimalField":
-        return Decimal(value)
-    if kind == "DateTimeField":
-        return datetime.fromisoformat(value)
-    if kind == "DateField":
-        return date.fromisoformat(value)
-    if kind == "UUIDField":
-        return UUID(value)
-    return value
+    convert = {
+        "DecimalField": Decimal,
+        "DateTimeField": datetime.fromisoformat,
+        "DateField": date.fromisoformat,
+        "UUIDField": UUID,
+    }.get(kind)
+    if convert is None:
+        return lambda value: value
+    return lambda value: None if value is None else convert(value)
 
 
-def _apply(plan: _Plan, workspace, report, progress) -> None:
-    if plan.manifest["scope"]["kind"] == "workspace" and workspace.orchestrator_id is None:
-        orchestrator = plan.manifest.get("workspace", {}).get("orchestrator")
-    else:
-        orchestrator = None
+class _ImportIds:
+    """Answers converters while importing: row ids, user ids and new UUIDs."""
+
+    def __init__(self, plan: _Plan, pk_of):
+        self.plan, self.pk_of = plan, pk_of
+
+    def pk(self, entity, public_id):
+        return self.pk_of(entity, public_id, missing_ok=True)
+
+    def user(self, email):
+        users = self.plan.users
+        if email not in users and isinstance(email, str):
+            users[email] = User.objects.filter(email=email).values_list("pk", flat=True).first()
+        return users.get(email)
+
+    def uuid(self, public_id):
+        return self.plan.new_any(public_id)
+
+    def renumber(self, value):
+        if self.plan.salt is None or not isinstance(value, str) or not value:
+            return value
+        digest = hashlib.sha256(f"{self.plan.salt}:{value}".encode()).hexdigest()
+        return digest[: len(value)]
+
+    def public_id(self, entity, pk):  # pragma: no cover - export side only
+        raise NotImplementedError
+
+    email = public_id
+
+
+def _apply(plan: _Plan, workspace, report, progress, saved: list) -> None:
     maps: dict[str, dict[str, int]] = {}
 
-    def pk_of(entity: str, public_id: str | None) -> int | None:
+    def pk_of(entity: str, public_id: str | None, missing_ok: bool = False) -> int | None:
         if public_id is None:
             return None
         if entity not in maps:
             model = declaration_get(entity).model
-            maps[entity] = {str(u): pk for u, pk in model.objects.values_list("public_id", "pk")}
-        return maps[entity][public_id]
+            rows = model.objects.values_list("public_id", "pk").iterator(chunk_size=10_000)
+            maps[entity] = {str(u): pk for u, pk in rows}
+        found = maps[entity].get(public_id)
+        if found is None and not missing_ok:
+            raise KeyError(f"{entity} {public_id}")
+        return found
 
-    links: list[tuple[Declaration, str, dict[str, list[str]]]] = []
+    ids = _ImportIds(plan, pk_of)
+    context = _Scope(workspace)
     for number, declaration in enumerate(plan.entities):
         if progress:
             progress(f"writing {declaration.entity}", 40 + int(60 * number / len(plan.entities)))
-        model = declaration.model
-        present = plan.existing[declaration.entity]
-        same = plan.unchanged[declaration.entity]
-        single = [name for name in declaration.refs if not declaration.is_many(name)]
-        many = [name for name in declaration.refs if declaration.is_many(name)]
-        new, changed = [], []
-        entity_links: dict[str, dict[str, list[str]]] = {name: {} for name in many}
-        for record, _ in _records(plan.archive, declaration, plan.steps, report):
-            is_present = record["id"] in present
-            if is_present and (report.policy == "skip" or record["id"] in same):
-                report.count(declaration.entity, "skipped")
-                continue
-            values = {
-                name: _decode(declaration.field(name), record[name]) for name in declaration.fields
-            }
-            for name in single:
-                values[declaration.field(name).attname] = pk_of(
-                    declaration.ref_entity(name), record[name]
-                )
-            for name in declaration.users:
-                values[declaration.field(name).attname] = plan.users.get(record[name])
-            for name in many:
-                entity_links[name][record["id"]] = record[name]
-            row = model(workspace=workspace, public_id=UUID(record["id"]), **values)
-            if is_present:
-                row.pk = present[record["id"]]
-                changed.append(row)
-                report.count(declaration.entity, "updated")
-            else:
-                new.append(row)
-                report.count(declaration.entity, "created")
-            if len(new) >= BATCH:
-                model.objects.bulk_create(new)
-                new = []
-            if len(changed) >= BATCH:
-                _update(model, declaration, changed)
-                changed = []
-        if new:
-            model.objects.bulk_create(new)
-        if changed:
-            _update(model, declaration, changed)
-        maps.pop(declaration.entity, None)
-        links.extend((declaration, name, entity_links[name]) for name in many)
-    for declaration, name, by_row in links:
-        field = declaration.field(name)
-        through = field.remote_field.through
-        source, target = field.m2m_field_name(), field.m2m_reverse_field_name()
-        owners = {public_id: pk_of(declaration.entity, public_id) for public_id in by_row}
-        through.objects.filter(**{f"{source}_id__in": list(owners.values())}).delete()
-        through.objects.bulk_create(
-            [
-                through(
-                    **{
-                        f"{source}_id": owners[owner],
-                        f"{target}_id": pk_of(declaration.ref_entity(name), ref),
-                    }
-                )
-                for owner, refs in by_row.items()
-                for ref in refs
-            ],
-            batch_size=BATCH,
+        writer = _EntityWriter(plan, declaration, workspace, report, pk_of, ids, context, saved)
+        batch: list[dict] = []
+        for record, _ in _records(plan.archive, declaration, plan.steps, report, check=False):
+            batch.append(record)
+            if len(batch) >= BATCH:
+                writer.write(batch, maps)
+                batch = []
+        if batch:
+            writer.write(batch, maps)
+        writer.finish(maps)
+    orchestrator = plan.manifest.get("workspace", {}).get("orchestrator")
+    scope_kind = plan.manifest["scope"]["kind"]
+    if scope_kind == "workspace" and orchestrator and workspace.orchestrator_id is None:
+        workspace.orchestrator_id = pk_of(
+            "ecosystem.organization", plan.new_id("ecosystem.organization", orchestrator)
         )
-    if orchestrator:
-        workspace.orchestrator_id = pk_of("ecosystem.organization", orchestrator)
         workspace.save(update_fields=["orchestrator"])
 
 
-def _update(model, declaration: Declaration, rows: list) -> None:
-    names = [
-        *declaration.fields,
-        *(name for name in declaration.refs if not declaration.is_many(name)),
-        *declaration.users,
-    ]
-    model.objects.bulk_update(rows, names, batch_size=BATCH)
+class _EntityWriter:
+    """Writes one entity's records, a batch at a time (rows are never all held)."""
+
+    def __init__(self, plan, declaration, workspace, report, pk_of, ids, context, saved):
+        self.plan, self.declaration, self.workspace = plan, declaration, workspace
+        self.report, self.pk_of, self.ids, self.context, self.saved = (
+            report,
+            pk_of,
+            ids,
+            context,
+            saved,
+        )
+        d = declaration
+        self.entity = d.entity
+        self.present = plan.existing[d.entity]
+        self.dropped = plan.dropped.get(d.entity, set())
+        self.plain = [
+            (name, d.field(name).attname, _decoder(d.field(name)), d.convert.get(name))
+            for name in d.fields
+        ]
+        self.single = [
+            (name, d.field(name).attname, d.ref_entity(name))
+            for name in d.refs
+            if not d.is_many(name) and not d.is_self(name)
+        ]
+        self.self_refs = [(name, d.field(name).attname) for name in d.self_refs()]
+        self.many = [name for name in d.refs if d.is_many(name)]
+        self.single_users = [
+            (name, d.field(name).attname) for name in d.users if not d.is_many(name)
+        ]
+        self.many_users = [name for name in d.users if d.is_many(name)]
+        self.later: list[tuple[str, str, str]] = []  # (field, owner id, target id): self refs
+
+    def _remap(self, record: dict) -> dict:
+        plan, d = self.plan, self.declaration
+        record["id"] = plan.new_id(d.entity, record["id"])
+        for name in d.refs:
+            target = d.ref_entity(name)
+            if d.is_many(name):
+                record[name] = [plan.new_id(target, value) for value in record[name]]
+            else:
+                record[name] = plan.new_id(target, record[name])
+        return record
+
+    def write(self, records: list[dict], maps) -> None:
+        plan, d, report = self.plan, self.declaration, self.report
+        if self.dropped:
+            for record in records:
+                if record["id"] in self.dropped:
+                    report.count(d.entity, "skipped")
+            records = [r for r in records if r["id"] not in self.dropped]
+        if plan.salt is not None:
+            for record in records:
+                self._remap(record)
+        same = self._unchanged([r for r in records if r["id"] in self.present])
+        new, changed = [], []
+        links: list[tuple[str, int | str, list]] = []
+        model = d.model
+        for record in records:
+            is_present = record["id"] in self.present
+            if is_present and (report.policy == "skip" or record["id"] in same):
+                report.count(d.entity, "skipped")
+                continue
+            values = {}
+            for name, attname, decode, convert in self.plain:
+                value = record[name]
+                values[attname] = convert.load(value, self.ids) if convert else decode(value)
+            for name, attname, target in self.single:
+                values[attname] = self.pk_of(target, record[name])
+            for name, attname in self.self_refs:
+                values[attname] = None
+                if record[name] is not None:
+                    self.later.append((attname, record["id"], record[name]))
+            for name, attname in self.single_users:
+                values[attname] = plan.users.get(record[name])
+            row = model(workspace=self.workspace, public_id=UUID(record["id"]), **values)
+            for name in d.files:
+                path = record[name]
+                setattr(row, name, self._attach(row, name, path) if path else "")
+            links.extend((n, record["id"], record[n]) for n in (*self.many, *self.many_users))
+            if is_present:
+                row.pk = self.present[record["id"]]
+                changed.append(row)
+                report.count(d.entity, "updated")
+            else:
+                new.append(row)
+                report.count(d.entity, "created")
+        if new:
+            model.objects.bulk_create(new, batch_size=BATCH)
+            if d.entity in maps:
+                if any(row.pk is None for row in new):
+                    maps.pop(d.entity)
+                else:
+                    maps[d.entity].update((str(row.public_id), row.pk) for row in new)
+        if changed:
+            names = [attname for _, attname, _, _ in self.plain]
+            names += [attname for _, attname, _ in self.single]
+            names += [attname for _, attname in (*self.self_refs, *self.single_users)]
+            names += list(d.files)
+            model.objects.bulk_update(changed, names, batch_size=BATCH)
+        self._links(links, changed, later=False)
+
+    def _attach(self, row, name: str, path: str) -> str:
+        """Store the attachment (not in a dry run) and return its stored name."""
+        self.report.attachments += 1
+        if self.report.dry_run:
+            return path
+        field = self.declaration.field(name)
+        with self.plan.archive.open(path) as source:
+            stored = field.storage.save(
+                field.generate_filename(row, PurePosixPath(path).name),
+                File(source, name=PurePosixPath(path).name),
+                max_length=field.max_length,
+            )
+        self.saved.append((field.storage, stored))
+        return stored
+
+    def _unchanged(self, records: list[dict]) -> set[str]:
+        """Ids of the present records whose row already holds exactly the record."""
+        if not records or self.report.policy != "update":
+            return set()
+        pks = [self.present[r["id"]] for r in records]
+        queryset = self.declaration.model.objects.filter(pk__in=pks)
+        current = {r["id"]: r for r in iter_records(self.declaration, self.context, queryset)}
+        return {r["id"] for r in records if current.get(r["id"]) == r}
+
+    def _links(self, links, changed, *, later: bool) -> None:
+        d = self.declaration
+        by_field: dict[str, list] = {}
+        for name, owner, targets in links:
+            if not later and name in self.many and d.is_self(name):
+                self.later.append((name, owner, targets))
+                continue
+            by_field.setdefault(name, []).append((owner, targets))
+        updated = {row.pk for row in changed}
+        for name, pairs in by_field.items():
+            field = d.field(name)
+            through = field.remote_field.through
+            source, target = field.m2m_field_name(), field.m2m_reverse_field_name()
+            owners = {owner: self.pk_of(d.entity, owner) for owner, _ in pairs}
+            stale = [pk for pk in owners.values() if pk in updated or later]
+            for chunk in _chunks(stale):
+                through.objects.filter(**{f"{source}_id__in": chunk}).delete()
+            if name in self.many_users:
+                resolve = self.plan.users.get
+            else:
+                entity = d.ref_entity(name)
+                resolve = lambda value, entity=entity: self.pk_of(entity, value)  # noqa: E731
+            rows = []
+            for owner, targets in pairs:
+                for value in targets:
+                    pk = resolve(value)
+                    if pk is not None:
+                        rows.append(through(**{f"{source}_id": owners[owner], f"{target}_id": pk}))
+            through.objects.bulk_create(rows, batch_size=BATCH)
+
+    def finish(self, maps) -> None:
+        """Second pass: references to the entity itself, now that all its rows exist."""
+        if not self.later:
+            return
+        d = self.declaration
+        single = [(a, o, t) for a, o, t in self.later if not isinstance(t, list)]
+        many = [(n, o, t) for n, o, t in self.later if isinstance(t, list)]
+        rows = []
+        for attname, owner, target in single:
+            row = d.model(pk=self.pk_of(d.entity, owner))
+            setattr(row, attname, self.pk_of(d.entity, target))
+            rows.append((attname, row))
+        for attname in {a for a, _ in rows}:
+            d.model.objects.bulk_update(
+                [row for a, row in rows if a == attname], [attname], batch_size=BATCH
+            )
+        if many:
+            self._links(many, [], later=True)
+        self.later = []
+
+
+def _apply_facts(plan: _Plan, workspace, report) -> FactsWrite | None:
+    if not plan.facts:
+        return None
+    from ecosys.partners.models import Partner
+
+    wanted = {plan.new_id("partners.partner", p): p for f in plan.facts for p in f.partners}
+    partner_pk = {}
+    for chunk in _chunks(sorted(wanted)):
+        for public_id, pk in Partner.objects.filter(public_id__in=chunk).values_list(
+            "public_id", "pk"
+        ):
+            partner_pk[wanted[str(public_id)]] = pk
+    store = store_of(workspace)
+    with store.locked():
+        result = import_channel_facts(
+            plan.facts,
+            store,
+            partner_pk,
+            policy=report.policy,
+            dry_run=report.dry_run,
+            load=f"bundle-{uuid4().hex[:8]}",
+        )
+    report.counts["channel_facts"] = {
+        "created": result.created,
+        "updated": result.updated,
+        "skipped": result.skipped,
+    }
+    return result

@@ -10,6 +10,9 @@ import re
 
 from .registry import Declaration
 
+# Attachments live at attachments/<entity>/<record uuid>/<field><suffix>.
+ATTACHMENT = r"^attachments/[a-z0-9_]+\.[a-z0-9_]+/[0-9a-f-]{36}/[a-z0-9_]+(\.[a-z0-9]{1,10})?$"
+
 UUID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 _UUID = re.compile(UUID)
 
@@ -47,6 +50,15 @@ def _nullable(schema: dict, null: bool) -> dict:
 
 def field_schema(declaration: Declaration, name: str) -> dict:
     field = declaration.field(name)
+    convert = declaration.convert.get(name)
+    if convert is not None and convert.schema is not None:
+        return dict(convert.schema)
+    if name in declaration.files:
+        return {
+            "type": ["string", "null"],
+            "pattern": ATTACHMENT,
+            "description": "path of the attached file inside the bundle",
+        }
     if name in declaration.refs:
         uuid = {"type": "string", "pattern": UUID}
         if field.many_to_many:
@@ -57,12 +69,25 @@ def field_schema(declaration: Declaration, name: str) -> dict:
             }
         return {**_nullable(uuid, field.null), "description": f"{declaration.ref_entity(name)} id"}
     if name in declaration.users:
-        return {"type": ["string", "null"], "description": "the user's e-mail address"}
+        if field.many_to_many:
+            return {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "the users' e-mail addresses",
+            }
+        return {
+            "type": ["string", "null"] if field.null else "string",
+            "description": "the user's e-mail address",
+        }
     kind = field.get_internal_type()
     if type(field).__name__ == "CountryField":
         kind = "CountryField"
     schema = dict(_TYPES[kind])
-    if schema.get("type") == "string" and getattr(field, "max_length", None):
+    if (
+        schema.get("type") == "string"
+        and kind != "UUIDField"
+        and getattr(field, "max_length", None)
+    ):
         schema["maxLength"] = field.max_length
     if field.choices and schema.get("type") == "string":
         schema["enum"] = [str(value) for value, _ in field.flatchoices]
@@ -74,12 +99,24 @@ def field_schema(declaration: Declaration, name: str) -> dict:
 
 
 def entity_schema(declaration: Declaration) -> dict:
-    """The JSON Schema of one record of the entity."""
+    """The JSON Schema of one record of the entity (cached: declarations do not change)."""
+    cached = _SCHEMAS.get(declaration.entity)
+    if cached is None or cached[0] is not declaration:
+        cached = _SCHEMAS[declaration.entity] = (declaration, _entity_schema(declaration))
+    return cached[1]
+
+
+_SCHEMAS: dict[str, tuple[Declaration, dict]] = {}
+
+
+def _entity_schema(declaration: Declaration) -> dict:
+    from .bundle_export import FORMAT_VERSION
+
     properties = {"id": {"type": "string", "pattern": UUID, "description": "stable public id"}}
     properties.update({name: field_schema(declaration, name) for name in declaration.columns()[1:]})
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": f"ecosys-bundle/v1/{declaration.entity}.json",
+        "$id": f"ecosys-bundle/v{FORMAT_VERSION}/{declaration.entity}.json",
         "title": declaration.entity,
         "description": (declaration.model.__doc__ or "").strip().splitlines()[0],
         "type": "object",

@@ -1,11 +1,12 @@
 """What the questionnaires app puts in the exit bundle (see ecosys.portability.registry).
 
-Uploaded answer files are not in the bundle yet.
+Questionnaires also serve as course quizzes (readiness.Course.quiz). Uploaded answer files
+travel as attachments.
 """
 
 from ecosys.portability.registry import declare
 
-from .models import Answer, Assignment, Question, Questionnaire, ValidityReminder
+from .models import Answer, AnswerFile, Assignment, Question, Questionnaire, ValidityReminder
 
 declare(
     Questionnaire,
@@ -45,4 +46,11 @@ declare(
     ValidityReminder,
     fields=["days_before", "recipients", "sent_at"],
     refs=["assignment"],
+)
+declare(
+    AnswerFile,
+    fields=["name", "size", "content_type", "uploaded_at"],
+    refs=["assignment", "question"],
+    users=["uploaded_by"],
+    files=["file"],
 )
