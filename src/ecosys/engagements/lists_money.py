@@ -123,7 +123,7 @@ SETTLEMENTS = ListSpec(
             "customer_comment", "Customer comment", lambda s: s.customer_comment, in_table=False
         ),
     ),
-    default_sort="-period_start",
+    default_sort="-period",
     export_name="settlements",
     related=("engagement__customer",),
 )

@@ -132,7 +132,7 @@ def standard_rates(people: list[Person], currency: str) -> dict[int, Decimal]:
     }
 
 
-def engagement_people(engagement: Engagement) -> list[Person]:
+def engagement_people(engagement: Engagement):
     """People who may record time: assigned to one of its roles or given a rate in its terms."""
     Assignment = _workforce("Assignment")  # noqa: N806
     terms = CommercialTerms.objects.filter(engagement=engagement).first()
@@ -142,7 +142,7 @@ def engagement_people(engagement: Engagement) -> list[Person]:
         condition |= Q(
             pk__in=Assignment.objects.filter(role__engagement=engagement).values("person_id")
         )
-    return list(Person.objects.filter(condition).order_by("last_name", "first_name", "id"))
+    return Person.objects.filter(condition).order_by("last_name", "first_name", "id")
 
 
 def _on_engagement(engagement: Engagement, person: Person) -> bool:
