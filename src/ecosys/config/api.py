@@ -94,6 +94,7 @@ def _register_routers() -> None:
     api.add_router("", "ecosys.performance.api.router")
     api.add_router("", "ecosys.performance.api_actions.router")
     api.add_router("", "ecosys.performance.api_setup.router")
+    api.add_router("", "ecosys.partners.api_renewals.router")
     api.add_router("", "ecosys.selling.api.router")
     api.add_router("", "ecosys.portability.api.router")
     api.add_router("", "ecosys.portability.api_bundles.router")

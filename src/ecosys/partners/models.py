@@ -524,3 +524,69 @@ class LocatorListing(TenantModel):
 
     def __str__(self) -> str:
         return f"Locator listing of {self.partner.organization}"
+
+
+class RenewalChoice(models.TextChoices):
+    RENEW = "renew", "Renew"
+    CHANGE = "change", "Renew with changed terms"
+    PART = "part", "Part"
+
+
+class RenewalReviewStatus(models.TextChoices):
+    OPEN = "open", "Waiting for answers"
+    RENEWED = "renewed", "Renewed"
+    CHANGING = "changing", "New terms being drafted"
+    NEW_TERMS_ISSUED = "terms_issued", "New terms issued"
+    PARTING = "parting", "Parting: separation proposed"
+    LAPSED = "lapsed", "Ended without an answer"
+
+
+class RenewalReview(TenantModel):
+    """Before a term ends, both sides look at the relationship's figures and choose to renew,
+    change or part; nothing renews silently unless the agreement renews automatically."""
+
+    agreement = models.ForeignKey(
+        Agreement, on_delete=models.PROTECT, related_name="renewal_reviews"
+    )
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="renewal_reviews")
+    term_end = models.DateField(help_text="The end of the term under review.")
+    notice_date = models.DateField()
+    automatic = models.BooleanField(
+        default=False, help_text="The agreement renews automatically: the review informs."
+    )
+    status = models.CharField(
+        max_length=15, choices=RenewalReviewStatus.choices, default=RenewalReviewStatus.OPEN
+    )
+    figures = models.JSONField(default=dict)
+    orchestrator_choice = models.CharField(max_length=10, choices=RenewalChoice.choices, blank=True)
+    orchestrator_comment = models.TextField(blank=True)
+    orchestrator_by = models.ForeignKey(
+        "core.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    orchestrator_at = models.DateTimeField(null=True, blank=True)
+    partner_choice = models.CharField(max_length=10, choices=RenewalChoice.choices, blank=True)
+    partner_comment = models.TextField(blank=True)
+    partner_by = models.ForeignKey(
+        "core.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    partner_at = models.DateTimeField(null=True, blank=True)
+    draft_terms = models.TextField(blank=True, help_text="The changed terms, while drafted.")
+    new_agreement = models.ForeignKey(
+        Agreement, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    opened_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Access:
+        owner_paths = ("partner__organization",)
+        external_actions = frozenset({"view", "change"})
+
+    class Meta:
+        ordering = ["notice_date", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["agreement", "term_end"], name="renewal_review_term")
+        ]
+        indexes = [models.Index(fields=["workspace", "status", "notice_date"])]
+
+    def __str__(self) -> str:
+        return f"Renewal review of {self.agreement}"

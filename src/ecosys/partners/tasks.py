@@ -31,3 +31,11 @@ def tiers_evaluate_run(workspace) -> dict:
     from .tiers import tiers_evaluate
 
     return tiers_evaluate(workspace=workspace)
+
+
+@daily_job("partners.renewal_reviews", label="Renewal reviews", rerunnable=True)
+def renewal_reviews_run(workspace) -> dict:
+    """Renewal reviews open ahead of each term's notice date; unanswered ones lapse."""
+    from .renewals import reviews_open_due
+
+    return reviews_open_due(workspace=workspace)

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import (
     views,
@@ -81,6 +81,7 @@ urlpatterns = [
         views_continuity.item_resolve,
         name="item-resolve",
     ),
+    path("", include("ecosys.partners.urls_renewals")),
     path("partner-profiles/", views.profile_list, name="profile-list"),
     path("partner-profiles/new/", views.profile_create, name="profile-create"),
     path("partner-profiles/<uuid:public_id>/edit/", views.profile_update, name="profile-update"),
