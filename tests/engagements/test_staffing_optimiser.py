@@ -195,7 +195,7 @@ def test_rules_are_always_respected(seed, n_people, n_roles, continuous):
             assert u.missing == pytest.approx(roles[u.role].share - filled[u.role], abs=1e-5)
             assert u.reason in s.REASONS
         if result.method == "milp":
-            assert result.gap is not None and result.gap <= 1e-3
+            assert result.gap is not None and result.gap <= 0.005 + 1e-9
 
 
 # ------------------------------------------------------------------ explanations
