@@ -315,6 +315,21 @@ def cmd_bundle_export(args) -> None:
     print(f"Wrote the bundle of {what} to {output}: {records:,} records.")
 
 
+def _bundle_workspace_name(path: Path) -> str | None:
+    """The workspace name a bundle's manifest gives, if it is readable (the import checks it)."""
+    import json
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            if archive.getinfo("manifest.json").file_size > 10 << 20:
+                return None
+            name = json.loads(archive.read("manifest.json")).get("workspace", {}).get("name")
+    except (OSError, KeyError, ValueError, AttributeError, zipfile.BadZipFile):
+        return None
+    return name if isinstance(name, str) and name.strip() else None
+
+
 def cmd_bundle_import(args) -> None:
     """Check an exit bundle and import it (or report what it would do) with a progress bar."""
     from tqdm import tqdm
@@ -332,7 +347,8 @@ def cmd_bundle_import(args) -> None:
         if Workspace.objects.filter(slug=args.workspace).exists():
             sys.exit(f"A workspace called {args.workspace} exists already.")
         # An empty workspace: the bundle brings its orchestrator and everything else.
-        workspace = created = Workspace.objects.create(name=args.workspace, slug=args.workspace)
+        name = _bundle_workspace_name(path) or args.workspace
+        workspace = created = Workspace.objects.create(name=name[:200], slug=args.workspace)
     else:
         workspace = _workspace(args.workspace)
     with tqdm(total=100, desc=f"import {path.name}", unit="%") as bar:
@@ -341,8 +357,14 @@ def cmd_bundle_import(args) -> None:
             bar.set_postfix_str(stage)
             bar.update(max(percent - bar.n, 0))
 
+        options = {"new_ids": True} if args.new_ids else {}
         report = import_bundle(
-            workspace, path, policy=args.policy, dry_run=args.dry_run, progress=progress
+            workspace,
+            path,
+            policy=args.policy,
+            dry_run=args.dry_run,
+            progress=progress,
+            **options,
         )
     if not report.ok:
         if created is not None:
@@ -516,6 +538,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="records that exist already: skip (default), update, or refuse the whole import",
     )
     bimp.add_argument("--dry-run", action="store_true", help="report what would change only")
+    bimp.add_argument(
+        "--new-ids",
+        action="store_true",
+        help="give every record a new UUID (a copy beside the records it came from)",
+    )
     bimp.set_defaults(func=cmd_bundle_import)
     manage = sub.add_parser("manage", help="run a Django management command")
     manage.add_argument("rest", nargs=argparse.REMAINDER)

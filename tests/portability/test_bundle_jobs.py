@@ -382,3 +382,22 @@ def test_detail_page_polls_while_running(workspace, client_as, actors):
     # A second export of the same scope waits for the first.
     response = client.post("/bundles/export/", {"scope": "workspace"})
     assert response.status_code == 200 and "already running" in response.content.decode()
+
+
+def test_an_import_under_new_ids_is_passed_to_the_importer(
+    workspace, client_as, django_capture_on_commit_callbacks
+):
+    data = workspace_bundle(workspace)
+    before = row_total(workspace)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_as("orchestrator_admin").post(
+            "/api/v1/bundles/import",
+            {"file": SimpleUploadedFile("b.zip", data), "dry_run": "true", "new_ids": "true"},
+        )
+    assert response.status_code == 202 and response.json()["new_ids"] is True
+    job = BundleJob.objects.get(public_id=response.json()["id"])
+    # The importer was asked for new ids (a copy beside the original, the same workspace here,
+    # so names that must be unique may clash: the dry run is where that shows, writing nothing).
+    assert job.report["new_ids"] is True and job.report["dry_run"] is True
+    assert job.status in (BundleJobStatus.DONE, BundleJobStatus.FAILED)
+    assert row_total(workspace) == before

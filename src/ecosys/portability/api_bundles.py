@@ -49,6 +49,7 @@ class BundleJobOut(Schema):
     percent: int
     policy: str | None = Field(description="skip, update or fail (imports)")
     dry_run: bool
+    new_ids: bool
     file_name: str
     sha256: str
     size_bytes: int
@@ -86,6 +87,7 @@ def job_out(job: BundleJob) -> dict:
         "percent": job.percent,
         "policy": job.policy if job.kind == "import" else None,
         "dry_run": job.dry_run,
+        "new_ids": job.new_ids,
         "file_name": job.file_name,
         "sha256": job.sha256,
         "size_bytes": job.size_bytes,
@@ -144,11 +146,18 @@ def bundle_import_start(
     file: File[UploadedFile],
     policy: Form[str] = "skip",
     dry_run: Form[bool] = False,
+    new_ids: Form[bool] = False,
 ):
     """Upload a bundle (multipart) and queue its import into this workspace, or a dry run that
-    reports what would change. `policy` for records that exist: skip, update or fail."""
+    reports what would change. `policy` for records that exist: skip, update or fail;
+    `new_ids` imports every record under a new UUID (a copy beside its original)."""
     job = jobs.bundle_import_start(
-        actor=request.auth, upload=file, file_name=file.name, policy=policy, dry_run=dry_run
+        actor=request.auth,
+        upload=file,
+        file_name=file.name,
+        policy=policy,
+        dry_run=dry_run,
+        new_ids=new_ids,
     )
     return Status(202, job_out(_job(request, job.public_id)))
 

@@ -50,3 +50,9 @@ class BundleImportForm(forms.Form):
         initial=True,
         label="Dry run: check and report what would change, write nothing",
     )
+    new_ids = forms.BooleanField(
+        required=False,
+        label="Under new ids: import a copy beside the records it came from",
+        help_text="Every record gets a new UUID (references follow); leave it off to restore "
+        "or update the records the bundle names.",
+    )

@@ -191,7 +191,13 @@ def _import_check(actor: Actor, policy: str) -> None:
 
 
 def bundle_import_start(
-    *, actor: Actor, upload: BinaryIO, file_name: str, policy: str = "skip", dry_run: bool = False
+    *,
+    actor: Actor,
+    upload: BinaryIO,
+    file_name: str,
+    policy: str = "skip",
+    dry_run: bool = False,
+    new_ids: bool = False,
 ) -> BundleJob:
     """Take an uploaded bundle and queue its import (or its dry run) into the workspace."""
     _import_check(actor, policy)
@@ -206,6 +212,7 @@ def bundle_import_start(
                 requester_organization_id=actor.organization_id,
                 policy=policy,
                 dry_run=dry_run,
+                new_ids=new_ids,
                 file_name=Path(file_name or "bundle.zip").name[:255],
                 file_path=path,
                 sha256=sha,
@@ -216,7 +223,11 @@ def bundle_import_start(
                 actor=actor,
                 action="bundle_dry_run" if dry_run else "bundle_import",
                 target=job,
-                changes={"file": [None, job.file_name], "policy": [None, policy]},
+                changes={
+                    "file": [None, job.file_name],
+                    "policy": [None, policy],
+                    "new_ids": [None, new_ids],
+                },
             )
             _enqueue(job)
     except BaseException:
@@ -252,6 +263,7 @@ def bundle_import_apply(*, actor: Actor, dry_run: BundleJob, policy: str | None 
                 requester_organization_id=actor.organization_id,
                 policy=policy,
                 dry_run=False,
+                new_ids=dry_run.new_ids,
                 source=dry_run,
                 file_name=dry_run.file_name,
                 file_path=f"{actor.workspace.public_id}/{name}",
@@ -416,6 +428,7 @@ def _import(job: BundleJob, actor: Actor) -> BundleJob:
         path,
         policy=job.policy,
         dry_run=job.dry_run,
+        new_ids=job.new_ids,
         progress=_ProgressWriter(job),
     )
     finished = timezone.now()

@@ -267,6 +267,10 @@ class BundleJob(TenantModel):
         max_length=10, choices=ImportPolicy.choices, default=ImportPolicy.SKIP
     )
     dry_run = models.BooleanField(default=False)
+    new_ids = models.BooleanField(
+        default=False,
+        help_text="Import every record under a new UUID (a copy beside the original).",
+    )
     source = models.ForeignKey(
         "self",
         on_delete=models.SET_NULL,

@@ -91,6 +91,7 @@ def bundle_import(request):
                 file_name=upload.name,
                 policy=form.cleaned_data["policy"],
                 dry_run=form.cleaned_data["dry_run"],
+                new_ids=form.cleaned_data["new_ids"],
             ),
         )
         if job is not None:
