@@ -3,6 +3,7 @@
 import io
 import json
 import os
+import shutil
 import uuid
 import zipfile
 
@@ -16,6 +17,15 @@ from ecosys.portability import bundle_import
 from ecosys.portability.bundle_export import export_bundle
 from ecosys.portability.bundle_import import Upgrade, import_bundle
 from ecosys.portability.registry import declarations
+
+
+@pytest.fixture(autouse=True)
+def analytics_dir(settings, tmp_path):
+    """A private copy of the demo's channel store: imports may write to it freely."""
+    private = tmp_path / "analytics"
+    shutil.copytree(settings.ECOSYS_ANALYTICS_DIR, private, dirs_exist_ok=True)
+    settings.ECOSYS_ANALYTICS_DIR = private
+    return private
 
 
 def export_bytes(workspace, **kwargs) -> bytes:
@@ -73,6 +83,16 @@ def drop_workspace(workspace: Workspace) -> None:
                 declaration.model.objects.filter(pk=pk).update(public_id=uuid.uuid4(), **fresh)
 
 
+def new_workspace(**fields) -> Workspace:
+    """A new workspace with an empty channel store (stores live on disk, outside the test's
+    rolled-back transaction, and a workspace id can come back)."""
+    from ecosys.performance.services import store_for
+
+    workspace = Workspace.objects.create(**fields)
+    store_for(workspace).clear()
+    return workspace
+
+
 def row_total(workspace) -> int:
     with scope(workspace=workspace.pk):
         return sum(d.model.objects.count() for d in declarations())
@@ -94,7 +114,7 @@ def same_bundle(first: bytes, second: bytes) -> None:
 def test_round_trip_of_the_demo_gives_the_same_bundle(workspace, bundle, tmp_path):
     path = write(tmp_path, bundle)
     drop_workspace(workspace)
-    target = Workspace.objects.create(name="Copy", slug="copy")
+    target = new_workspace(name="Copy", slug="copy")
     target.name = workspace.name  # the manifest names the workspace
     target.save()
     report = import_bundle(target, path)
@@ -149,7 +169,7 @@ def test_reimport_into_the_same_workspace_skips_or_updates(workspace, bundle, tm
 def test_dry_run_into_an_empty_workspace_writes_nothing(workspace, bundle, tmp_path):
     path = write(tmp_path, bundle)
     drop_workspace(workspace)
-    target = Workspace.objects.create(name="Copy", slug="copy")
+    target = new_workspace(name="Copy", slug="copy")
     report = import_bundle(target, path, dry_run=True)
     assert report.ok and not report.applied
     assert report.counts["ecosystem.person"]["created"] == 66
@@ -226,7 +246,7 @@ def test_hostile_or_broken_bundles_are_refused_and_write_nothing(
     monkeypatch.setattr(bundle_import, "MAX_LINE_BYTES", 1 << 20)
     path = write(tmp_path, rebuild(bundle, change))
     drop_workspace(workspace)
-    target = Workspace.objects.create(name="Copy", slug="copy")
+    target = new_workspace(name="Copy", slug="copy")
     report = import_bundle(target, path)
     assert not report.ok and not report.applied
     assert any(reason in problem for problem in report.problems), report.problems
@@ -319,7 +339,7 @@ def test_a_version_1_bundle_is_upgraded_to_version_2(workspace, bundle, tmp_path
 
     path = write(tmp_path, rebuild(bundle, to_v1))
     drop_workspace(workspace)
-    target = Workspace.objects.create(name="Copy", slug="copy")
+    target = new_workspace(name="Copy", slug="copy")
     report = import_bundle(target, path)
     assert report.ok, report.problems
     assert report.upgraded_from == "1" and report.format_version == "2"

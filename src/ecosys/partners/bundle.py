@@ -17,6 +17,7 @@ from .models import (
     PartnerStateChange,
     ProfileCriterion,
     Program,
+    RenewalReview,
     Tier,
     TierProposal,
 )
@@ -136,4 +137,25 @@ declare(
         "updated_at",
     ],
     refs=["partner"],
+)
+declare(
+    RenewalReview,
+    fields=[
+        "term_end",
+        "notice_date",
+        "automatic",
+        "status",
+        "figures",
+        "orchestrator_choice",
+        "orchestrator_comment",
+        "orchestrator_at",
+        "partner_choice",
+        "partner_comment",
+        "partner_at",
+        "draft_terms",
+        "opened_at",
+        "decided_at",
+    ],
+    refs=["agreement", "partner", "new_agreement"],
+    users=["orchestrator_by", "partner_by"],
 )
