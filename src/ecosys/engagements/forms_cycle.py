@@ -46,8 +46,9 @@ class InitiativeForm(forms.Form):
     def __init__(self, *args, members, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["proposed_by"].queryset = members
-        if len(members) == 1:
-            self.fields["proposed_by"].initial = members[0].public_id
+        first = list(members[:2])
+        if len(first) == 1:
+            self.fields["proposed_by"].initial = first[0].public_id
             self.fields["proposed_by"].widget = forms.HiddenInput()
 
 

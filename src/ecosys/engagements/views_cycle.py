@@ -175,7 +175,8 @@ def initiative_propose(request, public_id):
     acting = _acting_members(actor, group)
     if not acting:
         raise PermissionDenied("Only the group's members propose initiatives.")
-    form = InitiativeForm(request.POST or None, members=acting)
+    members = organization_list(actor=actor).filter(pk__in=[o.pk for o in acting])
+    form = InitiativeForm(request.POST or None, members=members.order_by("name"))
     if request.method == "POST" and form.is_valid():
         saved = apply_service(
             form,
