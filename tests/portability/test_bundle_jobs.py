@@ -401,3 +401,27 @@ def test_an_import_under_new_ids_is_passed_to_the_importer(
     assert job.report["new_ids"] is True and job.report["dry_run"] is True
     assert job.status in (BundleJobStatus.DONE, BundleJobStatus.FAILED)
     assert row_total(workspace) == before
+
+
+def test_lists_take_the_same_queries_for_one_job_or_many(workspace, client_as, actors, partner_a):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_as("orchestrator_staff")
+
+    def queries(url: str) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    jobs.bundle_export_start(actor=actors["orchestrator_staff"], scope="workspace")
+    one = (queries("/bundles/"), queries("/api/v1/bundles"))
+    for _ in range(5):
+        BundleJob.objects.create(
+            workspace=workspace, kind="export", scope="organization", organization=partner_a,
+            scope_label=partner_a.name, requested_by=actors["orchestrator_staff"].user,
+            requester_organization=workspace.orchestrator, status="done",
+            counts={"ecosystem.organization": 3}, expires_at=timezone.now(),
+        )  # fmt: skip
+    assert (queries("/bundles/"), queries("/api/v1/bundles")) == one
+    assert one == (5, 5), one
