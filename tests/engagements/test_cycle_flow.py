@@ -189,3 +189,32 @@ def test_before_after_when_no_comparison_group(cycle, system, workspace):
     assert Engagement.objects.filter(pk=engagement.pk, status="tracking").exists()
     assert before_after([Decimal(1)], [Decimal(2)], "higher").improvement == Decimal("1.000000")
     assert BaselineVersion.objects.filter(engagement=engagement, status="confirmed").exists()
+
+
+def test_report_names_the_people_and_organisations_staffed(cycle, workspace, actors):
+    from ecosys.ecosystem.models import Person
+    from ecosys.engagements.models import Assignment, EngagementRole, Skill
+    from ecosys.engagements.report import report_context, report_pdf
+
+    engagement = cycle["closed"]
+    skill = Skill.objects.create(workspace=workspace, name="Matrix planning skill")
+    role = EngagementRole.objects.create(
+        workspace=workspace, engagement=engagement, name="Supply-chain analyst", skill=skill,
+        min_level=3, share=Decimal("0.5"), start_date=engagement.start_date,
+        end_date=engagement.end_date,
+    )  # fmt: skip
+    person = (
+        Person.objects.filter(organization__isnull=False)
+        .exclude(organization=engagement.customer)
+        .exclude(organization=workspace.orchestrator)
+        .first()
+    )
+    Assignment.objects.create(
+        workspace=workspace, role=role, person=person, share=Decimal("0.5"),
+        start_date=role.start_date, end_date=role.end_date, status="accepted",
+        source="ecosystem",
+    )  # fmt: skip
+    context = report_context(actor=actors["orchestrator_staff"], engagement=engagement)
+    assert [a.person for a in context["assignments"]] == [person]
+    assert person.organization in context["organizations"]
+    assert report_pdf(context).startswith(b"%PDF")

@@ -55,13 +55,20 @@ def report_context(*, actor: Actor, engagement: Engagement) -> dict:
     for result in results.values():
         total = totals.setdefault(result.currency, {"money": Decimal(0)})
         total["money"] += result.money
+    assignments = selectors.engagement_assignments(actor=actor, engagement=engagement)
+    organizations = [engagement.workspace.orchestrator, engagement.customer]
+    for assignment in assignments:
+        organization = assignment.person.organization
+        if organization is not None and organization not in organizations:
+            organizations.append(organization)
     return {
         "engagement": engagement,
+        "assignments": assignments,
         "baseline": baseline,
         "rows": rows,
         "totals": totals,
         "team": selectors.customer_team(engagement=engagement),
-        "organizations": [engagement.workspace.orchestrator, engagement.customer],
+        "organizations": organizations,
         "report": selectors.report_get(actor=actor, engagement=engagement),
         "history": list(selectors.engagement_history(actor=actor, engagement=engagement)),
     }
@@ -230,6 +237,12 @@ def report_pdf(context: dict) -> bytes:
     story.append(
         Paragraph(escape(", ".join(str(org) for org in context["organizations"] if org)), small)
     )
+    staffed = ", ".join(
+        f"{a.person.full_name} ({a.role.name}, {a.share} of a week, {a.get_source_display()}"
+        f"{', ' + a.person.organization.name if a.person.organization_id else ''})"
+        for a in context["assignments"]
+    )
+    story.append(Paragraph(escape(f"Engagement team: {staffed or '—'}"), small))
     team = ", ".join(f"{p.full_name} ({p.title or 'customer team'})" for p in context["team"])
     story.append(Paragraph(escape(f"Customer team: {team or '—'}"), small))
     if report and report.customer_comment:

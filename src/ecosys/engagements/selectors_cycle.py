@@ -10,6 +10,8 @@ from django.db.models import Avg, Count, Prefetch, QuerySet
 from ecosys.core.access import VIEW, Actor, get_visible, restrict
 
 from .models import (
+    Assignment,
+    AssignmentStatus,
     BaselineStatus,
     BaselineVersion,
     BenefitResult,
@@ -162,6 +164,15 @@ def engagement_history(*, actor: Actor, engagement: Engagement):
 
 def customer_team(*, engagement: Engagement) -> list:
     return list(engagement.customer_team.order_by("last_name", "first_name"))
+
+
+def engagement_assignments(*, actor: Actor, engagement: Engagement) -> list[Assignment]:
+    """The accepted assignments of the engagement's roles: who of the orchestrator and of the
+    ecosystem works on it (from the staffing part)."""
+    rows = restrict(
+        Assignment.objects.select_related("person__organization", "role"), actor
+    ).filter(role__engagement=engagement, status=AssignmentStatus.ACCEPTED)
+    return list(rows.order_by("role__name", "person__last_name", "id"))
 
 
 def metric_list(*, actor: Actor, engagement: Engagement) -> list[Metric]:
