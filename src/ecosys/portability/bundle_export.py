@@ -82,8 +82,13 @@ def attachment_path(entity: str, public_id: str, field_name: str, stored_name: s
     return f"{ATTACHMENTS}/{entity}/{public_id}/{field_name}{suffix}"
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None), dict, list})
+
+
 def encode(value):
     """A database value as it appears in a record."""
+    if type(value) in _PLAIN:
+        return value
     if isinstance(value, datetime):
         return value.astimezone(UTC).isoformat()
     if isinstance(value, date):
@@ -255,8 +260,9 @@ def _finish(declaration, scope, chunk, many, many_users, ids) -> Iterator[dict]:
             found.setdefault(owner, []).append(str(other))
         links[name] = found
     converts = declaration.convert.items()
+    keys = [(key, key[2:]) for key in chunk[0] if key != "c_pk_"]
     for row in chunk:
-        record = {key[2:]: encode(value) for key, value in row.items() if key != "c_pk_"}
+        record = {name: encode(row[key]) for key, name in keys}
         for name, convert in converts:
             record[name] = convert.dump(row[f"c_{name}"], ids)
         for name in links:

@@ -479,6 +479,7 @@ class _DryRun(Exception):
 def _apply_all(plan: _Plan, workspace, report, progress) -> None:
     saved: list[tuple] = []  # (storage, name) of attachments written, removed on failure
     facts = None
+    orchestrator = workspace.orchestrator_id  # the caller's object is restored when rolled back
     try:
         with transaction.atomic(), _timestamps_kept(plan.entities):
             _apply(plan, workspace, report, progress, saved)
@@ -488,8 +489,10 @@ def _apply_all(plan: _Plan, workspace, report, progress) -> None:
             if facts is not None:
                 facts.commit()  # last step: the store's manifest swap makes the facts visible
     except _DryRun:
+        workspace.orchestrator_id = orchestrator
         return
     except (IntegrityError, DatabaseError, FactsConflict) as error:
+        workspace.orchestrator_id = orchestrator
         _remove(saved, facts)
         if isinstance(error, FactsConflict):
             report.problem(str(error))
@@ -497,6 +500,7 @@ def _apply_all(plan: _Plan, workspace, report, progress) -> None:
             report.problem(f"The database refused the bundle, nothing was written: {error}")
         return
     except BaseException:
+        workspace.orchestrator_id = orchestrator
         _remove(saved, facts)
         raise
     report.applied = True
