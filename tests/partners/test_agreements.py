@@ -202,3 +202,44 @@ def test_api_issue_and_pages(client_as, partner_a, version):
         for a in client_as("partner_b_member").get("/api/v1/agreements").json()["results"]
     )
     assert client_as("partner_a_admin").post("/api/v1/agreement-review").status_code == 403
+
+
+def test_an_automatic_term_ends_instead_of_renewing_while_a_separation_is_under_way(
+    actors, workspace, partner_b
+):
+    from ecosys.portability.models import Separation
+
+    actor = actors["orchestrator_staff"]
+    auto = service.version_publish(
+        actor=actor,
+        template=AgreementTemplate.objects.create(workspace=workspace, name="Auto"),
+        renewal="auto",
+        term_months=12,
+        notice_days=30,
+        **CLAUSES,
+    )
+    renewing = service.agreement_issue(
+        actor=actor,
+        partner=Partner.objects.get(organization=partner_b),
+        version=auto,
+        start_date=dt.date(2025, 1, 1),
+    )
+    Agreement.objects.filter(pk=renewing.pk).update(status="accepted")
+    separation = Separation.objects.create(
+        workspace=workspace,
+        organization=partner_b,
+        reason="parting",
+        effective_date=dt.date(2026, 2, 1),
+        transition_end=dt.date(2026, 3, 3),
+        data_retrieval_until=dt.date(2026, 3, 3),
+        started_by_side="orchestrator",
+    )
+    counts = service.agreements_review(workspace=workspace, today=dt.date(2026, 1, 2))
+    assert counts == {"reminded": 0, "renewed": 0, "ended": 1}
+    renewing.refresh_from_db()
+    assert renewing.status == "ended" and renewing.end_date == dt.date(2025, 12, 31)
+    # Once the separation is cancelled, automatic terms renew again.
+    separation.status = "cancelled"
+    separation.save()
+    Agreement.objects.filter(pk=renewing.pk).update(status="accepted")
+    assert service.agreements_review(workspace=workspace, today=dt.date(2026, 1, 2))["renewed"] == 1

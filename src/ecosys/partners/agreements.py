@@ -230,6 +230,15 @@ def agreement_decline(*, actor: Actor, agreement: Agreement, reason: str) -> Agr
     return agreement
 
 
+def _separating(agreement: Agreement) -> bool:
+    """A separation under way: an automatic term must end, not renew behind its back."""
+    from ecosys.portability.models import OPEN_SEPARATION_STATUSES  # portability builds on us
+
+    return agreement.partner.organization.separations.filter(
+        status__in=OPEN_SEPARATION_STATUSES
+    ).exists()
+
+
 def agreements_review(*, workspace: Workspace, today: dt.date | None = None) -> dict[str, int]:
     """The daily pass: remind before notice dates, renew automatic terms, end fixed ones."""
     today = today or timezone.localdate()
@@ -241,7 +250,7 @@ def agreements_review(*, workspace: Workspace, today: dt.date | None = None) -> 
     for agreement in in_force:
         with transaction.atomic():
             if agreement.end_date < today:
-                if agreement.version.renewal == Renewal.AUTO:
+                if agreement.version.renewal == Renewal.AUTO and not _separating(agreement):
                     old_end = agreement.end_date
                     agreement.end_date = add_months(
                         old_end + dt.timedelta(days=1), agreement.version.term_months
