@@ -153,7 +153,11 @@ def sign_in(page: Page, email: str) -> None:
 
 
 def nav(page: Page, name: str) -> None:
-    page.locator("header.topbar").get_by_role("link", name=name, exact=True).click()
+    """Click a top-bar link, opening its dropdown group first when it sits in one."""
+    link = page.locator("header.topbar").get_by_role("link", name=name, exact=True).first
+    if not link.is_visible():
+        link.locator("xpath=ancestor::details[1]/summary").click()
+    link.click()
 
 
 def results(count: int) -> re.Pattern:
