@@ -211,21 +211,23 @@ def availability_set(request, person_id: UUID, payload: AvailabilityIn):
 # ---------------------------------------------------------------------------- roles
 
 
-@router.get("/engagements/{uuid:engagement_id}/roles", response={200: list[RoleOut], **ERRORS})
+@router.get(
+    "/engagements/{uuid:staffed_engagement_id}/roles", response={200: list[RoleOut], **ERRORS}
+)
 @access_rule("engagements.engagementrole:view")
-def role_list(request, engagement_id: UUID):
+def role_list(request, staffed_engagement_id: UUID):
     actor = request.auth
-    engagement = selectors.engagement_get(actor=actor, public_id=engagement_id)
+    engagement = selectors.engagement_get(actor=actor, public_id=staffed_engagement_id)
     roles = list(selectors.role_list(actor=actor, engagement=engagement))
     assignments = selectors.assignment_list(actor=actor).filter(role__engagement=engagement)
     return [role_out(f["role"], f["filled"]) for f in selectors.role_fill(roles, assignments)]
 
 
-@router.post("/engagements/{uuid:engagement_id}/roles", response={201: RoleOut, **ERRORS})
+@router.post("/engagements/{uuid:staffed_engagement_id}/roles", response={201: RoleOut, **ERRORS})
 @access_rule("engagements.engagementrole:add")
-def role_create(request, engagement_id: UUID, payload: RoleIn):
+def role_create(request, staffed_engagement_id: UUID, payload: RoleIn):
     actor = request.auth
-    engagement = selectors.engagement_get(actor=actor, public_id=engagement_id)
+    engagement = selectors.engagement_get(actor=actor, public_id=staffed_engagement_id)
     data = payload.dict()
     data["skill"] = selectors.skill_get(actor=actor, public_id=data.pop("skill_id"))
     return Status(201, role_out(services.role_save(actor=actor, engagement=engagement, **data)))
@@ -318,13 +320,13 @@ def assignment_delete(request, assignment_id: UUID):
 # ---------------------------------------------------------------------------- runs
 
 
-@router.post("/engagements/{uuid:engagement_id}/staffing-runs",
+@router.post("/engagements/{uuid:staffed_engagement_id}/staffing-runs",
              response={202: RunOut, **ERRORS})  # fmt: skip
 @access_rule("engagements.staffingrun:add")
-def staffing_run_create(request, engagement_id: UUID):
+def staffing_run_create(request, staffed_engagement_id: UUID):
     """Propose staffing in the background; poll the run. Replaces unlocked assignments."""
     actor = request.auth
-    engagement = selectors.engagement_get(actor=actor, public_id=engagement_id)
+    engagement = selectors.engagement_get(actor=actor, public_id=staffed_engagement_id)
     run = services.staffing_run_start(actor=actor, engagement=engagement)
     run.refresh_from_db()
     return Status(202, run_out(run))
@@ -340,7 +342,7 @@ def staffing_run_detail(request, run_id: UUID):
 
 
 @router.post("/staffing/alignment", response={200: list[AlignmentOut], **ERRORS})
-@access_rule("engagements.personskill:view")
+@access_rule("engagements.workerprofile:view")
 def alignment(request, payload: AlignmentIn):
     """Per role of an offering or an engagement: who qualifies now, with cross-training, and
     where the ecosystem must supply."""

@@ -133,7 +133,8 @@ def person_skill_list(request):
 def worker_detail(request, public_id):
     actor = request.actor
     person = selectors.worker_get(actor=actor, public_id=public_id)
-    profile = selectors.profile_of(person)
+    # rates are the orchestrator's business: an organisation sees its people's skills only
+    profile = selectors.profile_of(person) if actor.is_orchestrator else None
     writer = _writer(actor, PersonSkill)
     start = services.monday(timezone.localdate())
     weeks = selectors.availability_weeks(person, start, 26)
@@ -232,7 +233,7 @@ def worker_availability(request, public_id):
 # ---------------------------------------------------------------------------- alignment
 
 
-@page("engagements.personskill:view")
+@page("engagements.workerprofile:view")
 def alignment(request):
     from .selectors_cycle import offering_list
 
