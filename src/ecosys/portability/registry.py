@@ -52,6 +52,10 @@ NOT_IN_BUNDLE: dict[str, str] = {
     ),
     "performance.analyticsrun": "a background analytics run; its results (scores) are declared",
     "portability.bundlejob": "a background export or import job",
+    "engagements.staffingrun": (
+        "a background optimiser run (progress, timing, that moment's suggestions); the "
+        "assignments it proposed are declared, with their explanations"
+    ),
     # Settings of the workspace itself (one row per workspace): the receiving workspace keeps
     # its own, and an import must not clash with them.
     "performance.channelsettings": "the receiving workspace's own settings (one per workspace)",
