@@ -333,3 +333,39 @@ def test_talent_review_after_close(workspace, system, engagement, skill):
     review = selectors.talent_review(actor=system)
     assert any(s["skill"] == "Data analytics" for s in review["short"])
     assert review["suggestions"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/engagements/people-skills/",
+        "/engagements/skills/",
+        "/engagements/assignments/",
+        "/api/v1/people-skills",
+        "/api/v1/assignments",
+        "/api/v1/skills",
+    ],
+)
+def test_list_queries_do_not_grow_with_rows(workspace, system, engagement, skill, client_as, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    admin = client_as("orchestrator_admin")
+
+    def add(n):
+        for k in range(n):
+            person = worker(workspace, f"Q{k}{Person.objects.count()}")
+            services.person_skill_save(actor=system, person=person, skill=skill, level=3)
+            one = role(system, engagement, skill, name=f"R{person.pk}", share="0.1")
+            services.assignment_save(actor=system, role=one, person=person, share="0.1")
+        services.skill_save(actor=system, name=f"Extra {Skill.objects.count()}")
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert admin.get(url).status_code == 200
+        return len(queries)
+
+    add(3)
+    few = count()
+    add(9)
+    assert count() == few

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections import defaultdict
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
 
 import numpy as np
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -662,6 +662,7 @@ def staffing_problem(engagement: Engagement, *, exclude_assignments=(), extra_pe
             onsite=role.onsite or engagement.onsite_required,
             language=(role.language or engagement.language or "").lower(),
             name=role.name,
+            skill_name=role.skill.name,
         )
         for role in roles
     ]
@@ -681,28 +682,36 @@ def staffing_run_execute(run_id: int, *, settings: optimiser.Settings | None = N
     StaffingRun.objects.filter(pk=run.pk).update(status=StaffingRunStatus.RUNNING, progress=10)
     started = time.perf_counter()
     try:
+        current = list(
+            Assignment.objects.filter(role__engagement=engagement).select_related("person")
+        )
+        replaced = [a for a in current if not a.locked]
+        locked = [a for a in current if a.locked]
+        continuity = frozenset(str(a.person_id) for a in current)
+        # this engagement's assignments are not commitments elsewhere: the locked ones enter
+        # the problem as locked, the others are replaced
+        problem, people, roles, weeks = staffing_problem(
+            engagement,
+            exclude_assignments=[a.pk for a in current],
+            extra_people=[a.person_id for a in locked],
+        )
+        problem.locked = [
+            optimiser.Locked(role=str(a.role_id), person=str(a.person_id), share=float(a.share))
+            for a in locked
+        ]
+        problem.continuity = {str(engagement.pk): continuity}
+        StaffingRun.objects.filter(pk=run.pk).update(progress=30)
+        result = optimiser.solve(problem, settings or optimiser.Settings(time_limit=60))
+        StaffingRun.objects.filter(pk=run.pk).update(progress=80)
         with transaction.atomic():
-            current = list(
-                Assignment.objects.filter(role__engagement=engagement).select_related("person")
-            )
-            replaced = [a for a in current if not a.locked]
-            locked = [a for a in current if a.locked]
-            continuity = frozenset(str(a.person_id) for a in current)
-            # this engagement's assignments are not commitments elsewhere: the locked ones
-            # enter the problem as locked, the others are replaced
-            problem, people, roles, weeks = staffing_problem(
-                engagement,
-                exclude_assignments=[a.pk for a in current],
-                extra_people=[a.person_id for a in locked],
-            )
-            problem.locked = [
-                optimiser.Locked(role=str(a.role_id), person=str(a.person_id), share=float(a.share))
-                for a in locked
-            ]
-            problem.continuity = {str(engagement.pk): continuity}
-            StaffingRun.objects.filter(pk=run.pk).update(progress=30)
-            result = optimiser.solve(problem, settings or optimiser.Settings(time_limit=60))
-            StaffingRun.objects.filter(pk=run.pk).update(progress=80)
+            now = Assignment.objects.filter(role__engagement=engagement)
+            if set(now.values_list("pk", "locked", "share", "person_id")) != {
+                (a.pk, a.locked, a.share, a.person_id) for a in current
+            }:
+                raise ValidationError(
+                    "The engagement's assignments changed while the run was under way; "
+                    "nothing was written. Run it again."
+                )
             Assignment.objects.filter(pk__in=[a.pk for a in replaced]).delete()
             created = []
             for allocation in result.allocations:
@@ -713,12 +722,12 @@ def staffing_run_execute(run_id: int, *, settings: optimiser.Settings | None = N
                 created.append(
                     Assignment(
                         workspace=engagement.workspace, role=role, person=person,
-                        share=Decimal(str(allocation.share)).quantize(Decimal("0.01")),
+                        share=Decimal(str(allocation.share)).quantize(Decimal("0.01"), ROUND_DOWN),
                         start_date=role.start_date, end_date=role.end_date,
                         status=AssignmentStatus.PROPOSED,
                         source=AssignmentSource.OWN if allocation.own
                         else AssignmentSource.ECOSYSTEM,
-                        explanation=_named(allocation.explanation, roles),
+                        explanation=allocation.explanation,
                         staffing_run=run,
                     )
                 )  # fmt: skip
@@ -740,24 +749,17 @@ def staffing_run_execute(run_id: int, *, settings: optimiser.Settings | None = N
             run.save()
     except Exception as error:
         StaffingRun.objects.filter(pk=run.pk).update(
-            status=StaffingRunStatus.FAILED, message=f"The run failed: {error}"[:2000],
+            status=StaffingRunStatus.FAILED,
+            message=f"The run failed: {' '.join(getattr(error, 'messages', [str(error)]))}"[:2000],
             finished_at=timezone.now(), seconds=time.perf_counter() - started,
         )  # fmt: skip
         raise
     return run
 
 
-def _named(text: str, roles) -> str:
-    """Skill ids in the optimiser's explanations → skill names."""
-    for role in roles.values():
-        text = text.replace(f"{role.skill_id} level", f"{role.skill.name} level", 1)
-    return text
-
-
 def _unfilled_out(item: optimiser.Unfilled, roles, people) -> dict:
     role = roles[item.role]
-    message = item.message.replace(f"No one has {role.skill_id} ", f"No one has {role.skill} ")
-    message = message.replace(f"have {role.skill_id} ", f"have {role.skill} ")
+    message = item.message
     return {
         "role": str(role.public_id), "name": role.name, "skill": role.skill.name,
         "missing": round(item.missing, 4), "reason": item.reason, "message": message,

@@ -89,6 +89,7 @@ class Role:
     location: str = ""
     language: str = ""
     name: str = ""
+    skill_name: str = ""  # shown in explanations instead of the skill key
 
     @property
     def weeks(self) -> int:
@@ -364,7 +365,7 @@ def explain_allocation(pool: Pool, i: int, j: int, share: float) -> str:
     level = int(pool.levels[i, pool.skill_index[role.skill]])
     period = pool.free[i, role.start_week : role.end_week]
     parts = [
-        f"{role.skill} level {level} (role needs {role.min_level})",
+        f"{role.skill_name or role.skill} level {level} (role needs {role.min_level})",
         f"fit {pool.fit_score(i, j):.1f}",
         f"{_fmt_share(share)} of a week from {pool.week_label(role.start_week)}"
         f" for {role.weeks} week(s); free at least {_fmt_share(float(period.min()))}"
@@ -404,11 +405,14 @@ def explain_unfilled(pool: Pool, j: int, missing: float, alloc_free: np.ndarray)
     cross = [pool.people[i].key for i in short_idx[:5]]
     if qualified == 0:
         reason = NO_SKILL
-        message = f"No one has {role.skill} at level {role.min_level} or above"
+        message = f"No one has {role.skill_name or role.skill} at level {role.min_level} or above"
     elif not masks[ONSITE].any():
         reason = ONSITE
         where = f" in {role.location}" if role.location else ""
-        message = f"{qualified} have {role.skill} at level, but none can work on site{where}"
+        message = (
+            f"{qualified} have {role.skill_name or role.skill} at level, but none can work on"
+            f" site{where}"
+        )
     elif not masks[LANGUAGE].any():
         reason = LANGUAGE
         message = f"{int(masks[ONSITE].sum())} qualify, but none speaks {role.language}"
