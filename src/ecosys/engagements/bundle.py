@@ -17,7 +17,8 @@ a benefit result are kept exactly as computed: they are the record of what was c
 ``inputs_hash`` is their hash.
 """
 
-from ecosys.portability.registry import Convert, declare
+from ecosys.portability.bundle_export import _Scope
+from ecosys.portability.registry import Convert, declare, register_scope
 
 from .models import (
     Assignment,
@@ -36,6 +37,7 @@ from .models import (
     OutcomeReport,
     PersonSkill,
     Settlement,
+    SettlementStatus,
     Skill,
     Theme,
     TimeEntry,
@@ -268,6 +270,8 @@ declare(
 )
 declare(
     Settlement,
+    # The customer never sees a draft statement (selectors_money.settlement_list).
+    portal=lambda rows, actor: rows.exclude(status=SettlementStatus.DRAFT),
     fields=[
         "period_start",
         "period_end",
@@ -316,3 +320,130 @@ declare(
     ],
     refs=["engagement"],
 )
+
+
+# ------------------------------------------------------------------------------- one engagement
+class EngagementScope(_Scope):
+    """One engagement's bundle: the engagement and everything of it (history, metrics,
+    measurements, baseline versions, benefit results, report, roles, assignments, terms, time,
+    settlements, venture records), its offering and theme, the skills its roles need, the
+    people on it (customer team, assignments, time) and the organisations those references
+    need (customer, the people's organisations, venture owners).
+
+    For the orchestrator it holds all of that. For the engagement's customer it holds only what
+    the customer's portal shows as well (the organisation scope's rules: the access policy,
+    no draft settlements, only the customer's own people named by e-mail); a required
+    reference to a row the customer cannot see keeps the UUID alone.
+    """
+
+    kind = "engagement"
+
+    def __init__(self, workspace, engagement, organization=None):
+        if organization is not None and organization.pk not in (
+            workspace.orchestrator_id,
+            engagement.customer_id,
+        ):
+            raise ValueError(
+                "Only the orchestrator or the engagement's customer may export an engagement."
+            )
+        if engagement.workspace_id != workspace.pk:
+            raise ValueError("The engagement belongs to another workspace.")
+        customer = organization if organization is not None else None
+        super().__init__(workspace, customer)
+        self.kind = "engagement"
+        self.engagement = engagement
+        if self.actor is None:
+            self.organization = None
+
+    @property
+    def narrowed(self) -> bool:
+        return True
+
+    def extra(self) -> dict:
+        return {"engagement": str(self.engagement.public_id)}
+
+    def fact_partners(self, partners):
+        return partners.none()  # channel facts are not an engagement's
+
+    def queryset(self, declaration):
+        rows = _engagement_rows(declaration.model.objects.all(), declaration.entity, self)
+        if self.actor is not None:  # the customer: also only what its portal shows
+            rows = rows.filter(pk__in=super().queryset(declaration).values("pk"))
+        return rows
+
+
+def _engagement_rows(rows, entity: str, scope: EngagementScope):
+    from ecosys.ecosystem.models import Organization, Person
+
+    engagement = scope.engagement
+    own = {
+        "engagements.engagement": {"pk": engagement.pk},
+        "engagements.measurement": {"metric__engagement": engagement},
+        "engagements.assignment": {"role__engagement": engagement},
+        "engagements.offering": {"pk": engagement.offering_id or 0},
+        "engagements.theme": {"offerings": engagement.offering_id or 0},
+        "engagements.skill": {
+            "pk__in": EngagementRole.objects.filter(engagement=engagement).values("skill_id")
+        },
+    }
+    child = {
+        "engagements.engagementstatuschange",
+        "engagements.metric",
+        "engagements.baselineversion",
+        "engagements.benefitresult",
+        "engagements.outcomereport",
+        "engagements.engagementrole",
+        "engagements.commercialterms",
+        "engagements.timeentry",
+        "engagements.settlement",
+        "engagements.ventureshare",
+        "engagements.venturecontribution",
+        "engagements.venturedistribution",
+    }
+    if entity in own:
+        return rows.filter(**own[entity])
+    if entity in child:
+        return rows.filter(engagement=engagement)
+    if entity in ("ecosystem.person", "ecosystem.organization"):
+        people = set(engagement.customer_team.values_list("pk", flat=True))
+        people.update(
+            Assignment.objects.filter(role__engagement=engagement).values_list(
+                "person_id", flat=True
+            ),
+            TimeEntry.objects.filter(engagement=engagement).values_list("person_id", flat=True),
+        )
+        if entity == "ecosystem.person":
+            return rows.filter(pk__in=people)
+        owners = {engagement.customer_id}
+        owners.update(
+            Person.objects.filter(pk__in=people, organization__isnull=False).values_list(
+                "organization_id", flat=True
+            )
+        )
+        for model in (VentureShare, VentureContribution):
+            owners.update(
+                model.objects.filter(engagement=engagement).values_list(
+                    "organization_id", flat=True
+                )
+            )
+        return rows.filter(pk__in=Organization.objects.filter(pk__in=owners).values("pk"))
+    return rows.none()
+
+
+def engagement_scope(workspace, *, organization=None, subject=None) -> EngagementScope:
+    if subject is None:
+        raise ValueError("An engagement scope needs the engagement.")
+    return EngagementScope(workspace, subject, organization)
+
+
+def may_export_engagement(actor, engagement) -> bool:
+    """Who may export one engagement: the orchestrator's staff and admins, and the admins of
+    the engagement's customer (their bundle holds only what their portal shows)."""
+    from ecosys.core.models import Role
+
+    if actor.is_orchestrator:
+        return True
+    return actor.role == Role.EXTERNAL_ADMIN and actor.organization_id == engagement.customer_id
+
+
+register_scope("engagement", engagement_scope)

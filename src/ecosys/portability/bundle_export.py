@@ -24,14 +24,14 @@ from importlib.metadata import version
 from pathlib import PurePosixPath
 from uuid import UUID
 
-from django.db.models import Case, Exists, F, OuterRef, QuerySet, Value, When
+from django.db.models import Case, F, QuerySet, Value, When
 from django.utils import timezone
 
 from ecosys.core.access import Actor, restrict
 from ecosys.core.models import Membership, Role, User, Workspace
 
 from .bundle_facts import write_channel_facts
-from .registry import Declaration, declaration_get, declaration_of, declarations
+from .registry import Declaration, declaration_get, declaration_of, declarations, scope_factory
 from .schema import entity_schema
 
 FORMAT_VERSION = "2"
@@ -110,40 +110,59 @@ def record_line(record: dict) -> bytes:
 class _Scope:
     """Which rows of each entity a bundle may hold: all, or what one organisation's portal shows.
 
-    Extension point: a scope kind added later (e.g. one engagement, once engagements exist)
-    subclasses this and overrides ``queryset`` (rows of each declaration in scope) and
-    ``emails`` (whose e-mail addresses may appear); the writer needs nothing else.
+    Extension point: another scope kind (e.g. one engagement, ``ecosys.engagements.bundle``)
+    subclasses this, overrides ``queryset`` (rows of each declaration in scope), ``narrowed``
+    (whether references to rows outside the scope must be left out), ``member_ids`` (whose
+    e-mail addresses may appear; None for anyone), ``fact_partners`` and ``extra`` (what
+    ``Manifest.extra_scope`` records), and registers a factory with
+    ``registry.register_scope``; the writer and the importer need nothing else.
     """
+
+    kind = WORKSPACE
 
     def __init__(self, workspace: Workspace, organization=None):
         self.workspace = workspace
         self.organization = organization
         self.actor = None
-        self._member_ids = None
         if organization is not None and organization.pk != workspace.orchestrator_id:
             # The portal's view of the organisation: what its admin may see, nothing more.
             membership = Membership(
                 workspace=workspace, organization=organization, role=Role.EXTERNAL_ADMIN
             )
             self.actor = Actor(workspace=workspace, user=None, membership=membership)
+            self.kind = ORGANIZATION
 
     @property
     def narrowed(self) -> bool:
+        """Whether the bundle holds a part of the workspace only (references to rows outside
+        it are left out where the field allows it)."""
         return self.actor is not None
 
+    def extra(self) -> dict:
+        return {}
+
     def member_ids(self):
-        """Users whose e-mail may appear: the organisation's own members (narrowed scopes)."""
+        """Users whose e-mail may appear (a queryset of user ids), or None for anyone."""
+        if self.actor is None:
+            return None
         return Membership.objects.filter(organization=self.organization).values("user_id")
+
+    def fact_partners(self, partners: QuerySet) -> QuerySet:
+        """The partners whose channel facts the bundle holds."""
+        return partners if self.actor is None else restrict(partners, self.actor)
 
     def queryset(self, declaration: Declaration) -> QuerySet:
         queryset = declaration.model.objects.all()
-        if not self.narrowed:
+        if self.actor is None:
             return queryset
         for name in declaration.required_users():
             # A row that cannot exist without a user of another organisation is left out.
             queryset = queryset.filter(**{f"{name}__in": self.member_ids()})
         if hasattr(declaration.model, "Access"):
-            return restrict(queryset, self.actor)
+            queryset = restrict(queryset, self.actor)
+            if declaration.portal is not None:
+                queryset = declaration.portal(queryset, self.actor)
+            return queryset
         if declaration.portal_via:
             parent = declaration.field(declaration.portal_via).related_model
             return queryset.filter(
@@ -174,12 +193,13 @@ class ExportIds:
         return self.maps[entity].get(pk)
 
     def email(self, user_pk):
+        allowed = self.scope.member_ids()
         if self.emails is None:
             members = Membership.objects.filter(workspace=self.scope.workspace)
-            if self.scope.narrowed:
-                members = members.filter(organization=self.scope.organization)
+            if allowed is not None:
+                members = members.filter(user_id__in=allowed)
             self.emails = dict(members.values_list("user_id", "user__email"))
-        if user_pk not in self.emails and not self.scope.narrowed:
+        if user_pk not in self.emails and allowed is None:
             found = User.objects.filter(pk=user_pk).values_list("email", flat=True).first()
             self.emails[user_pk] = found
         return self.emails.get(user_pk)
@@ -215,14 +235,14 @@ def iter_records(
             visible = scope.queryset(target_declaration).values("pk")
             target = Case(When(**{f"{name}__in": visible}, then=target), default=Value(None))
         columns[name] = target
+    allowed = scope.member_ids()
     for name in declaration.users:
         if name in many_users:
             continue
         email = F(f"{name}__email")
-        if scope.narrowed:
-            # Only the organisation's own people are named in its bundle.
-            own = Membership.objects.filter(user=OuterRef(name), organization=scope.organization)
-            email = Case(When(Exists(own), then=email), default=Value(None))
+        if allowed is not None:
+            # Only the scope's own people are named in its bundle.
+            email = Case(When(**{f"{name}__in": allowed}, then=email), default=Value(None))
         columns[name] = email
     for name in declaration.files:
         columns[name] = F(name)
@@ -247,7 +267,7 @@ def _finish(declaration, scope, chunk, many, many_users, ids) -> Iterator[dict]:
         target = item.m2m_reverse_field_name()
         pairs = through.objects.filter(**{f"{source}__in": pks})
         if name in many_users:
-            if scope.narrowed:
+            if scope.member_ids() is not None:
                 pairs = pairs.filter(**{f"{target}__in": scope.member_ids()})
             value = f"{target}__email"
         else:
@@ -339,16 +359,25 @@ def export_bundle(
     out,
     progress: Callable[[str, int], None] | None = None,
     context: _Scope | None = None,
+    engagement=None,
 ) -> Manifest:
-    """Write the workspace's (or one organisation's) bundle to ``out``; call inside its scope.
+    """Write a bundle of the workspace to ``out``; call inside the workspace's scope.
 
-    ``context`` is the extension point for other scope kinds (a ``_Scope`` subclass)."""
+    ``scope``: ``"workspace"`` (everything), ``"organization"`` (what ``organization``'s
+    portal shows) or a kind an app registered (``"engagement"``: one ``engagement``, all of it
+    for the orchestrator, or what its customer's portal shows with ``organization`` the
+    customer). ``context`` passes a ready ``_Scope`` instead."""
     if context is None:
-        if scope not in (WORKSPACE, ORGANIZATION):
+        if scope in (WORKSPACE, ORGANIZATION):
+            if (scope == ORGANIZATION) != (organization is not None):
+                raise ValueError("An organisation scope needs an organisation, and only it.")
+            context = _Scope(workspace, organization if scope == ORGANIZATION else None)
+        elif (factory := scope_factory(scope)) is not None:
+            context = factory(workspace, organization=organization, subject=engagement)
+        else:
             raise ValueError(f"Unknown scope {scope!r}")
-        if (scope == ORGANIZATION) != (organization is not None):
-            raise ValueError("An organisation scope needs an organisation, and only it.")
-        context = _Scope(workspace, organization if scope == ORGANIZATION else None)
+    scope = context.kind
+    organization = context.organization if context.kind != WORKSPACE else None
     orchestrator = workspace.orchestrator.public_id if workspace.orchestrator_id else None
     manifest = Manifest(
         scope=scope,
@@ -358,6 +387,7 @@ def export_bundle(
             "name": workspace.name,
             "orchestrator": str(orchestrator) if scope == WORKSPACE and orchestrator else None,
         },
+        extra_scope=context.extra(),
     )
     todo = declarations()
     ids = ExportIds(context)

@@ -22,7 +22,6 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ecosys.analytics.store import SCHEMA, ChannelStore, StoredFile
-from ecosys.core.access import restrict
 
 ROW_GROUP = 65536
 PREFIX = "channel_facts/"
@@ -73,9 +72,7 @@ def write_channel_facts(writer, workspace, context) -> dict:
     """Copy the store's files the scope may see into the bundle; returns the manifest entry."""
     from ecosys.partners.models import Partner
 
-    partners = Partner.objects.all()
-    if context.narrowed:
-        partners = restrict(partners, context.actor)
+    partners = context.fact_partners(Partner.objects.all())
     public_ids = {pk: str(public_id) for pk, public_id in partners.values_list("pk", "public_id")}
     store = store_of(workspace)
     keys = pa.array(list(public_ids), pa.int64())

@@ -16,7 +16,12 @@ Besides plain fields a declaration names:
 - ``convert``: plain fields whose value holds internal references (row ids inside JSON, a
   content type, a UUID of any entity) with the functions that turn them into portable values
   and back (see ``Convert``);
-- ``after``: entities that must be imported first because a converter looks them up.
+- ``after``: entities that must be imported first because a converter looks them up;
+- ``portal``: what an external organisation's portal hides beyond the model's access rule
+  (a function ``(rows, actor) -> rows``), so that its bundles hide it too.
+
+Scope kinds beyond the workspace and one organisation (e.g. one engagement) register a factory
+with ``register_scope``; ``export_bundle(..., scope=<kind>)`` then builds the scope from it.
 """
 
 from __future__ import annotations
@@ -166,6 +171,9 @@ class Declaration:
     files: tuple[str, ...] = ()  # file fields, exported as attachments
     convert: dict[str, Convert] = field(default_factory=dict, hash=False, compare=False)
     after: tuple[str, ...] = ()  # entities a converter looks up, imported first
+    # What an external organisation's portal hides beyond the access rule (e.g. a customer
+    # never sees draft settlements): (rows, actor) -> rows, applied to narrowed scopes.
+    portal: Callable[[Any, Any], Any] | None = field(default=None, hash=False, compare=False)
 
     def field(self, name: str):
         return self.model._meta.get_field(name)
@@ -213,6 +221,7 @@ def declare(
     convert: dict[str, Convert] | None = None,
     after: list[str] | tuple[str, ...] = (),
     portal_via: str | None = None,
+    portal: Callable[[Any, Any], Any] | None = None,
 ) -> Declaration:
     """Put a model in the bundle; fails at import time on an unknown or unfit field."""
     entity = entity_name(model)
@@ -255,9 +264,26 @@ def declare(
         tuple(files),
         convert,
         tuple(after),
+        portal,
     )
     DECLARATIONS[entity] = declaration
     return declaration
+
+
+# Scope kinds added by apps: kind -> factory(workspace, organization=..., subject=...) that
+# returns a ``bundle_export._Scope`` (see register_scope).
+SCOPE_KINDS: dict[str, Callable[..., Any]] = {}
+
+
+def register_scope(kind: str, factory: Callable[..., Any]) -> None:
+    """Add a scope kind: ``factory(workspace, organization=..., subject=...)`` returns the
+    ``_Scope`` subclass instance that decides which rows of each entity the bundle holds."""
+    SCOPE_KINDS[kind] = factory
+
+
+def scope_factory(kind: str) -> Callable[..., Any] | None:
+    declarations()  # imports each app's bundle module, which registers its scope kinds
+    return SCOPE_KINDS.get(kind)
 
 
 _ordered: list[Declaration] | None = None
