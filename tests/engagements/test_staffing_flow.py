@@ -324,6 +324,9 @@ def test_external_users_see_only_their_assignments(workspace, system, engagement
     assert client.get(f"/engagements/{engagement.public_id}/staffing/").status_code in (403, 404)
     assert client.get("/engagements/skills/").status_code == 403
     assert client.get("/engagements/utilisation/").status_code == 403
+    rows = client.get("/api/v1/assignments").json()["results"]
+    assert [r["person"] for r in rows] == ["Mine Test"]
+    assert rows[0]["explanation"] == ""  # it names costs
 
 
 def test_talent_review_after_close(workspace, system, engagement, skill):

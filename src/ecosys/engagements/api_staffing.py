@@ -67,13 +67,15 @@ def role_out(role, filled: float = 0.0) -> dict:
     }  # fmt: skip
 
 
-def assignment_out(a) -> dict:
+def assignment_out(a, internal: bool = True) -> dict:
+    """The explanation names costs: the orchestrator's staff only."""
     return {
         "id": a.public_id, "engagement_id": a.role.engagement.public_id,
         "engagement": a.role.engagement.title, "role_id": a.role.public_id, "role": a.role.name,
         "person_id": a.person.public_id, "person": a.person.full_name, "share": a.share,
         "start_date": a.start_date, "end_date": a.end_date, "status": a.status,
-        "locked": a.locked, "source": a.source, "explanation": a.explanation,
+        "locked": a.locked, "source": a.source,
+        "explanation": a.explanation if internal else "",
     }  # fmt: skip
 
 
@@ -262,7 +264,7 @@ def assignment_list(request):
     engagement; q; sort."""
     actor = request.auth
     rows = list_apply(selectors.assignment_list(actor=actor), request.GET, lists.ASSIGNMENTS)
-    return paginate(request, rows.queryset, assignment_out)
+    return paginate(request, rows.queryset, lambda a: assignment_out(a, actor.is_orchestrator))
 
 
 @router.get("/assignments/export", response={200: None, **ERRORS})
