@@ -76,13 +76,15 @@ DUMP_REPEAT = 3  # pg_dump takes seconds: the median of 3
 
 
 class _Sampler:
-    """Samples the process's RSS in a thread and keeps the peak of each phase."""
+    """Samples the process's RSS in a thread; keeps the peak and the duration of each phase."""
 
     def __init__(self) -> None:
         import threading
 
         self.phase = "start"
         self.peaks: dict[str, float] = {}
+        self.seconds: dict[str, float] = {}
+        self.since = time.perf_counter()
         self.order: list[str] = []
         self.page = os.sysconf("SC_PAGE_SIZE")
         self._stop = threading.Event()
@@ -94,7 +96,9 @@ class _Sampler:
 
     def enter(self, phase: str) -> None:
         self.sample()
-        self.phase = phase
+        now = time.perf_counter()
+        self.seconds[self.phase] = self.seconds.get(self.phase, 0.0) + now - self.since
+        self.phase, self.since = phase, now
 
     def sample(self) -> None:
         phase, rss = self.phase, self.rss_mb()
@@ -113,10 +117,13 @@ class _Sampler:
     def __exit__(self, *exc) -> None:
         self._stop.set()
         self._thread.join()
-        self.sample()
+        self.enter("end")
 
-    def as_list(self) -> list[tuple[str, float]]:
-        return [(phase, round(self.peaks[phase], 1)) for phase in self.order]
+    def as_list(self) -> list[tuple[str, float, float]]:
+        return [
+            (phase, round(self.peaks[phase], 1), round(self.seconds.get(phase, 0.0), 2))
+            for phase in self.order
+        ]
 
 
 def _proc_cpu(pid: int) -> float | None:
@@ -458,7 +465,22 @@ def _pg_dump_whole(ctx: Context, path: Path) -> float:
 
 def _phases(phases: list[list], top: int = 4) -> str:
     ranked = sorted(phases, key=lambda item: -item[1])[:top]
-    return ", ".join(f"{phase} {rss:,.0f} MB" for phase, rss in ranked)
+    return ", ".join(f"{phase} {rss:,.0f} MB" for phase, rss, _ in ranked)
+
+
+def _slowest(phases: list[list], top: int = 5) -> str:
+    """The phases that took longest, and the time per kind of phase ("checking", "writing")."""
+    kinds: dict[str, float] = {}
+    for phase, _, seconds in phases:
+        kind = phase.split(" ", 1)[0] if " " in phase else "entity"
+        kinds[kind] = kinds.get(kind, 0.0) + seconds
+    ranked = sorted(phases, key=lambda item: -item[2])[:top]
+    return (
+        ", ".join(f"{phase} {seconds:.1f} s" for phase, _, seconds in ranked)
+        + " (by kind: "
+        + ", ".join(f"{kind} {seconds:.1f} s" for kind, seconds in kinds.items() if seconds >= 0.1)
+        + ")"
+    )
 
 
 def _check_import(data: dict, counts: dict[str, int]) -> None:
@@ -640,7 +662,8 @@ def run(ctx: Context, report: Report) -> None:
         f"CPU in Python, {export['db_cpu_s'] or 0:.1f} s in its PostgreSQL backend; bundle "
         f"{export['bytes'] / 2**20:,.1f} MB ({entries} files, {unpacked / 2**20:,.0f} MB "
         f"unpacked). Peak RSS {export['peak_rss_mb']:,.0f} MB (after Django set-up: "
-        f"{export['setup_rss_mb']:,.0f} MB); highest phases: {_phases(export['phases'])}."
+        f"{export['setup_rss_mb']:,.0f} MB); highest phases: {_phases(export['phases'])}. "
+        f"Slowest phases: {_slowest(export['phases'])}."
     )
     report.note(
         f"Memory flatness: the medium demo's export ({sum(medium['counts'].values()):,} rows) "
@@ -654,7 +677,8 @@ def run(ctx: Context, report: Report) -> None:
         f"fresh process: {imported['seconds']:.1f} s wall (validation, then one transaction), "
         f"{imported['cpu_s']:.1f} s CPU in Python, {imported['db_cpu_s'] or 0:.1f} s in its "
         f"PostgreSQL backend, peak RSS {imported['peak_rss_mb']:,.0f} MB; highest phases: "
-        f"{_phases(imported['phases'])}. The counts written were checked against the bundle's."
+        f"{_phases(imported['phases'])}. Slowest phases: {_slowest(imported['phases'])}. "
+        "The counts written were checked against the bundle's."
     )
     report.note(
         "Channel facts (Parquet) are left out on both sides: they are files, not database rows "
