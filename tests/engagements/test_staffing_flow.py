@@ -372,3 +372,48 @@ def test_list_queries_do_not_grow_with_rows(workspace, system, engagement, skill
     few = count()
     add(9)
     assert count() == few
+
+
+def test_run_writes_nothing_when_assignments_change_meanwhile(
+    workspace, system, engagement, skill, monkeypatch
+):
+    from ecosys.engagements import staffing
+
+    ana, bo = worker(workspace, "Ana"), worker(workspace, "Bo")
+    for person in (ana, bo):
+        services.person_skill_save(actor=system, person=person, skill=skill, level=4)
+    analyst = role(system, engagement, skill)
+    solve = staffing.solve
+
+    def meanwhile(problem, settings=None):
+        services.assignment_save(actor=system, role=analyst, person=bo, share="0.2")
+        return solve(problem, settings)
+
+    monkeypatch.setattr(staffing, "solve", meanwhile)
+    run = StaffingRun.objects.create(workspace=workspace, engagement=engagement)
+    with pytest.raises(ValidationError):
+        services.staffing_run_execute(run.pk)
+    run.refresh_from_db()
+    assert run.status == "failed" and "changed while the run" in run.message
+    assert [(a.person, a.share) for a in Assignment.objects.filter(role=analyst)] == [
+        (bo, Decimal("0.20"))
+    ]
+
+
+def test_alignment_page_for_an_offering(workspace, system, skill, client_as):
+    from ecosys.engagements.models import Offering
+
+    offering = Offering.objects.create(
+        workspace=workspace, name="Matrix-free offering", scope="Scope",
+        roles=[{"name": "Analyst", "skill": str(skill.public_id), "min_level": 5, "share": 0.5},
+               {"name": "Ghost", "skill": "no such skill", "min_level": 2, "share": 0.5}],
+    )  # fmt: skip
+    ace = worker(workspace, "Ace", kind=WorkerType.GIG, org=None)
+    services.person_skill_save(actor=system, person=ace, skill=skill, level=5)
+    page = client_as("orchestrator_admin").get(
+        f"/engagements/alignment/?offering={offering.public_id}"
+    )
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "Analyst" in text and "1 role(s) name a skill that is not in the taxonomy" in text
+    assert "alignment-data" in text
