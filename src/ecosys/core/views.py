@@ -161,6 +161,7 @@ def import_detail(request, public_id):
         "organizations": "ecosystem:organization-list",
         "people": "ecosystem:person-list",
         "products": "performance_setup:product-list",
+        "person-skills": "engagements:staffing-person-skill-list",
         "exchange-rates": "performance_setup:exchange-rate-list",
     }
     return render(
