@@ -38,7 +38,7 @@ from .bundle_facts import (
     store_of,
 )
 from .registry import Declaration, declaration_get, declarations
-from .schema import entity_schema, record_problems
+from .schema import compiled_check, entity_schema, record_problems
 
 MAX_ENTRIES = 10_000
 MAX_TOTAL_BYTES = 20 << 30  # uncompressed
@@ -208,17 +208,36 @@ def _read_limited(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[b
             yield chunk
 
 
-def _lines(archive: zipfile.ZipFile, name: str) -> Iterator[tuple[int, bytes]]:
-    with archive.open(name) as handle:
+def _lines(
+    archive: zipfile.ZipFile, name: str, sha256: str | None = None
+) -> Iterator[tuple[int, bytes]]:
+    """The file's lines; with ``sha256``, the file's checksum is checked on the way (its last
+    line is yielded only once the whole file matched)."""
+    digest = hashlib.sha256() if sha256 is not None else None
+    info = archive.getinfo(name)
+    seen = 0
+    with archive.open(info) as handle:
         number = 0
+        pending = None
         while True:
             line = handle.readline(MAX_LINE_BYTES + 1)
             if not line:
-                return
+                break
             number += 1
+            seen += len(line)
             if len(line) > MAX_LINE_BYTES:
                 raise Refused(f"{name} line {number} is longer than {MAX_LINE_BYTES} bytes.")
-            yield number, line
+            if seen > info.file_size:
+                raise Refused(f"{name} holds more than its declared size.")
+            if digest is not None:
+                digest.update(line)
+            if pending is not None:
+                yield pending
+            pending = (number, line)
+    if digest is not None and digest.hexdigest() != sha256:
+        raise Refused(f"Checksum mismatch for {name}: the bundle was changed or damaged.")
+    if pending is not None:
+        yield pending
 
 
 def _upgrade(manifest: dict, report: ImportReport) -> list[Upgrade]:
@@ -290,9 +309,20 @@ def _check(archive, workspace, report, progress, new_ids: bool, work: Path) -> _
     extra = names - set(files) - {"manifest.json"}
     if extra:
         raise Refused(f"Files not listed in the manifest: {sorted(extra)[:5]}.")
+    entity_list = manifest.get("entities") or {}
+    # Entity files are hashed while their records are checked (one pass over each).
+    deferred = {
+        entity_path(entity)
+        for entity in (entity_list if isinstance(entity_list, dict) else ())
+        if declaration_get(entity) is not None
+    }
     for name, entry in sorted(files.items()):
         if name not in names:
             raise Refused(f"{name} is listed in the manifest but missing.")
+        if name in deferred:
+            if not isinstance(entry, dict) or not isinstance(entry.get("sha256"), str):
+                raise Refused(f"Checksum mismatch for {name}: the bundle was changed or damaged.")
+            continue
         info = archive.getinfo(name)
         if name.startswith("attachments/") and info.file_size > MAX_ATTACHMENT_BYTES:
             raise Refused(f"{name} is larger than {MAX_ATTACHMENT_BYTES} bytes.")
@@ -303,14 +333,13 @@ def _check(archive, workspace, report, progress, new_ids: bool, work: Path) -> _
             raise Refused(f"Checksum mismatch for {name}: the bundle was changed or damaged.")
 
     entities = []
-    entity_list = manifest.get("entities") or {}
     if not isinstance(entity_list, dict):
         raise Refused("The manifest's entities are not an object.")
     for entity in entity_list:
         declaration = declaration_get(entity)
         if declaration is None:
             raise Refused(f"Unknown entity type {entity!r} in the bundle.")
-        if entity_path(entity) not in names:
+        if entity_path(entity) not in files:
             raise Refused(f"{entity_path(entity)} is missing.")
         entities.append(declaration)
     order = {d.entity: n for n, d in enumerate(declarations())}
@@ -330,7 +359,8 @@ def _check(archive, workspace, report, progress, new_ids: bool, work: Path) -> _
             for name in declaration.refs
         ]
         required = declaration.required_users()
-        for record, line in _records(archive, declaration, steps, report):
+        sha256 = files[entity_path(declaration.entity)]["sha256"]
+        for record, line in _records(archive, declaration, steps, report, sha256=sha256):
             if record is None:
                 continue
             if record["id"] in seen:
@@ -448,12 +478,13 @@ def _chunks(values: list, size: int = 900) -> Iterator[list]:
 
 
 def _records(
-    archive, declaration: Declaration, steps, report, check: bool = True
+    archive, declaration: Declaration, steps, report, check: bool = True, sha256=None
 ) -> Iterator[tuple[dict, int]]:
     """The entity's records; checked against its schema (or only parsed, once checked)."""
     schema = entity_schema(declaration)
+    valid = compiled_check(schema) if check else None
     loads = json.loads
-    for line, raw in _lines(archive, entity_path(declaration.entity)):
+    for line, raw in _lines(archive, entity_path(declaration.entity), sha256):
         try:
             record = loads(raw)
         except ValueError:
@@ -462,12 +493,11 @@ def _records(
             continue
         for step in steps:
             record = step.record(declaration.entity, record)
-        if check:
-            problems = record_problems(schema, record)
-            if problems:
-                report.problem(f"{declaration.entity} line {line}: {'; '.join(problems[:3])}.")
-                yield None, line
-                continue
+        if check and not valid(record):
+            problems = record_problems(schema, record) or ["does not match its schema"]
+            report.problem(f"{declaration.entity} line {line}: {'; '.join(problems[:3])}.")
+            yield None, line
+            continue
         yield record, line
 
 
@@ -582,12 +612,14 @@ def _apply(plan: _Plan, workspace, report, progress, saved: list) -> None:
     maps: dict[str, dict[str, int]] = {}
 
     def pk_of(entity: str, public_id: str | None, missing_ok: bool = False) -> int | None:
-        if public_id is None:
+        if public_id is None and entity in maps:
             return None
         if entity not in maps:
             model = declaration_get(entity).model
             rows = model.objects.values_list("public_id", "pk").iterator(chunk_size=10_000)
             maps[entity] = {str(u): pk for u, pk in rows}
+        if public_id is None:
+            return None
         found = maps[entity].get(public_id)
         if found is None and not missing_ok:
             raise KeyError(f"{entity} {public_id}")
@@ -649,6 +681,59 @@ class _EntityWriter:
         ]
         self.many_users = [name for name in d.users if d.is_many(name)]
         self.later: list[tuple[str, str, str]] = []  # (field, owner id, target id): self refs
+        # New rows go in with one prepared INSERT per batch (COPY on PostgreSQL), no model
+        # instances; rows with attachments take the model path (their files need the row).
+        self.fast = None if d.files else _Inserter(d, workspace)
+        self.compiled = self._compile() if self.fast is not None else None
+
+    def _compile(self):
+        """Per column of the INSERT: how a record's value becomes the database's."""
+        postgres = self.fast.postgres
+        steps = []
+        for name, _, decode, convert in self.plain:
+            field = self.declaration.field(name)
+            prepare = _preparer(field, decode, postgres)
+            if convert is not None:
+
+                def step(value, load=convert.load, prepare=prepare, ids=self.ids):
+                    value = load(value, ids)
+                    return None if value is None else prepare(value)
+
+                steps.append((name, step, True))
+            else:
+                steps.append((name, prepare, False))
+        return steps
+
+    def _row(self, record: dict) -> tuple:
+        """A new record as the INSERT's values (workspace, public id, then _Inserter.columns)."""
+        values = [self.workspace.pk, self.fast.uuid(record["id"])]
+        for name, prepare, always in self.compiled:
+            value = record[name]
+            values.append(prepare(value) if always or value is not None else None)
+        pk_of = self.pk_of
+        for name, _, target in self.single:
+            values.append(pk_of(target, record[name]))
+        for name, attname in self.self_refs:
+            values.append(None)
+            if record[name] is not None:
+                self.later.append((attname, record["id"], record[name]))
+        users = self.plan.users
+        for name, _ in self.single_users:
+            values.append(users.get(record[name]))
+        return tuple(values)
+
+    def _remember(self, public_ids: list[str], maps) -> None:
+        """Keep the id map of the entity current when it is already loaded (links, self
+        references and later entities read it); otherwise it is loaded when first needed."""
+        d = self.declaration
+        if d.entity not in maps and not (self.many or self.many_users or self.self_refs):
+            return
+        if d.entity not in maps:
+            self.pk_of(d.entity, None)  # loads the whole map, the new rows included
+            return
+        for chunk in _chunks(public_ids):
+            rows = d.model.objects.filter(public_id__in=chunk).values_list("public_id", "pk")
+            maps[d.entity].update((str(public_id), pk) for public_id, pk in rows)
 
     def _remap(self, record: dict) -> dict:
         plan, d = self.plan, self.declaration
@@ -675,10 +760,17 @@ class _EntityWriter:
         new, changed = [], []
         links: list[tuple[str, int | str, list]] = []
         model = d.model
+        fast = self.fast is not None
+        rows: list[tuple] = []
         for record in records:
             is_present = record["id"] in self.present
             if is_present and (report.policy == "skip" or record["id"] in same):
                 report.count(d.entity, "skipped")
+                continue
+            links.extend((n, record["id"], record[n]) for n in (*self.many, *self.many_users))
+            if fast and not is_present:
+                rows.append(self._row(record))
+                report.count(d.entity, "created")
                 continue
             values = {}
             for name, attname, decode, convert in self.plain:
@@ -696,7 +788,6 @@ class _EntityWriter:
             for name in d.files:
                 path = record[name]
                 setattr(row, name, self._attach(row, name, path) if path else "")
-            links.extend((n, record["id"], record[n]) for n in (*self.many, *self.many_users))
             if is_present:
                 row.pk = self.present[record["id"]]
                 changed.append(row)
@@ -704,6 +795,9 @@ class _EntityWriter:
             else:
                 new.append(row)
                 report.count(d.entity, "created")
+        if rows:
+            self.fast.insert(rows)
+            self._remember([row[1] for row in rows], maps)
         if new:
             model.objects.bulk_create(new, batch_size=BATCH)
             if d.entity in maps:
@@ -792,6 +886,85 @@ class _EntityWriter:
         if many:
             self._links(many, [], later=True)
         self.later = []
+
+
+def _json_text(value):
+    return None if value is None else json.dumps(value)
+
+
+def _same(value):
+    return value
+
+
+def _preparer(field, decode, postgres: bool):
+    """How a record's (decoded) value becomes the database's for the fast INSERT. PostgreSQL's
+    COPY parses the bundle's text of decimals, dates, times and UUIDs itself; elsewhere the
+    field prepares the Python value as Django would."""
+    kind = field.get_internal_type()
+    if kind == "JSONField":
+        return _json_text
+    if postgres:
+        return _same
+    prepare = field.get_db_prep_save
+    from django.db import connection
+
+    return lambda value: prepare(decode(value), connection)
+
+
+class _Inserter:
+    """Inserts new rows of one entity with raw SQL: COPY FROM STDIN on PostgreSQL (psycopg 3),
+    one prepared INSERT run with executemany elsewhere; inside the import's transaction."""
+
+    def __init__(self, declaration: Declaration, workspace):
+        from django.db import connection
+
+        self.connection = connection
+        self.postgres = connection.vendor == "postgresql"
+        d = declaration
+        names = ["workspace_id", "public_id"]
+        names += [d.field(name).column for name in d.fields]
+        names += [
+            d.field(name).column for name in d.refs if not d.is_many(name) and not d.is_self(name)
+        ]
+        names += [d.field(name).column for name in d.self_refs()]
+        names += [d.field(name).column for name in d.users if not d.is_many(name)]
+        # Fields the bundle does not hold get their default, as bulk_create would give them.
+        self.defaults = []
+        for field in d.model._meta.concrete_fields:
+            if field.primary_key or field.column in names:
+                continue
+            default = field.get_default()
+            if field.get_internal_type() == "JSONField":
+                default = _json_text(default)
+            elif default is not None:
+                default = field.get_db_prep_save(default, connection)
+            names.append(field.column)
+            self.defaults.append(default)
+        self.defaults = tuple(self.defaults)
+        quote = connection.ops.quote_name
+        table = quote(d.model._meta.db_table)
+        columns = ", ".join(quote(name) for name in names)
+        self.copy_sql = f"COPY {table} ({columns}) FROM STDIN"  # noqa: S608 (quoted names)
+        marks = ", ".join(["%s"] * len(names))
+        self.insert_sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608
+        public_id = d.model._meta.get_field("public_id")
+        self.uuid = (
+            _same
+            if self.postgres
+            else lambda value: public_id.get_db_prep_value(UUID(value), connection)
+        )
+
+    def insert(self, rows: list[tuple]) -> None:
+        if self.defaults:
+            rows = [row + self.defaults for row in rows]
+        with self.connection.cursor() as cursor:
+            if not self.postgres:
+                cursor.executemany(self.insert_sql, rows)
+                return
+            copy = cursor.cursor.copy(self.copy_sql)
+            with self.connection.wrap_database_errors, copy as stream:
+                for row in rows:
+                    stream.write_row(row)
 
 
 def _apply_facts(plan: _Plan, workspace, report) -> FactsWrite | None:

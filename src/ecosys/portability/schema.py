@@ -183,3 +183,69 @@ def record_problems(schema: dict, record) -> list[str]:
 
 def is_uuid(value) -> bool:
     return isinstance(value, str) and bool(_UUID.match(value))
+
+
+def compiled_check(schema: dict):
+    """A fast yes/no check of a record against an entity schema (same rules as
+    ``record_problems``, compiled once per schema); ``record_problems`` says what is wrong."""
+    cached = _CHECKS.get(id(schema))
+    if cached is not None and cached[0] is schema:
+        return cached[1]
+    keys = frozenset(schema["properties"])
+    columns = tuple(_column_check(prop) for prop in schema["properties"].values())
+    names = tuple(schema["properties"])
+    pairs = tuple((name, check) for name, check in zip(names, columns, strict=True) if check)
+
+    def valid(record) -> bool:
+        if type(record) is not dict or record.keys() != keys:
+            return False
+        return all(check(record[name]) for name, check in pairs)
+
+    _CHECKS[id(schema)] = (schema, valid)
+    return valid
+
+
+_CHECKS: dict[int, tuple[dict, object]] = {}
+_EXACT = {
+    "string": (str,),
+    "integer": (int,),
+    "number": (int, float),
+    "boolean": (bool,),
+    "array": (list,),
+    "object": (dict,),
+    "null": (type(None),),
+}
+
+
+def _column_check(schema: dict):
+    """One value's check, or None when anything goes (a JSON field)."""
+    kinds = schema.get("type")
+    if kinds is None and not schema:
+        return None
+    if kinds is None:
+        return lambda value: _value_problem(schema, value) is None
+    kinds = kinds if isinstance(kinds, list) else [kinds]
+    # type(value) in ...: exact types, so booleans are not integers (as _value_problem says).
+    types = frozenset(t for kind in kinds for t in _EXACT[kind])
+    maximum = schema.get("maxLength")
+    enum = frozenset(schema["enum"]) if "enum" in schema else None
+    pattern = re.compile(schema["pattern"]).match if "pattern" in schema else None
+    minimum = schema.get("minimum")
+    items = schema.get("items")
+    if items is not None or (kinds != ["string"] and kinds != ["string", "null"]):
+        if maximum is None and enum is None and pattern is None and minimum is None and not items:
+            return lambda value: type(value) in types
+        return lambda value: _value_problem(schema, value) is None
+
+    def check(value) -> bool:
+        if type(value) not in types:
+            return False
+        if value is None:
+            return True
+        if maximum is not None and len(value) > maximum:
+            return False
+        if enum is not None and value not in enum:
+            return False
+        return pattern is None or pattern(value) is not None
+
+    return check
