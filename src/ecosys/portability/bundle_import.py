@@ -211,33 +211,32 @@ def _read_limited(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[b
 def _lines(
     archive: zipfile.ZipFile, name: str, sha256: str | None = None
 ) -> Iterator[tuple[int, bytes]]:
-    """The file's lines; with ``sha256``, the file's checksum is checked on the way (its last
-    line is yielded only once the whole file matched)."""
+    """The file's lines, read in large blocks; with ``sha256``, the file's checksum is checked
+    on the way (its last line is yielded only once the whole file matched)."""
     digest = hashlib.sha256() if sha256 is not None else None
     info = archive.getinfo(name)
-    seen = 0
+    seen = number = 0
+    rest = b""
     with archive.open(info) as handle:
-        number = 0
-        pending = None
-        while True:
-            line = handle.readline(MAX_LINE_BYTES + 1)
-            if not line:
-                break
-            number += 1
-            seen += len(line)
-            if len(line) > MAX_LINE_BYTES:
-                raise Refused(f"{name} line {number} is longer than {MAX_LINE_BYTES} bytes.")
+        while block := handle.read(1 << 20):
+            seen += len(block)
             if seen > info.file_size:
                 raise Refused(f"{name} holds more than its declared size.")
             if digest is not None:
-                digest.update(line)
-            if pending is not None:
-                yield pending
-            pending = (number, line)
+                digest.update(block)
+            lines = (rest + block).split(b"\n") if rest else block.split(b"\n")
+            rest = lines.pop()
+            if len(rest) > MAX_LINE_BYTES:
+                raise Refused(f"{name} line {number + 1} is longer than {MAX_LINE_BYTES} bytes.")
+            for line in lines:
+                number += 1
+                if len(line) >= MAX_LINE_BYTES:
+                    raise Refused(f"{name} line {number} is longer than {MAX_LINE_BYTES} bytes.")
+                yield number, line
     if digest is not None and digest.hexdigest() != sha256:
         raise Refused(f"Checksum mismatch for {name}: the bundle was changed or damaged.")
-    if pending is not None:
-        yield pending
+    if rest:
+        yield number + 1, rest
 
 
 def _upgrade(manifest: dict, report: ImportReport) -> list[Upgrade]:
