@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import transaction
-from django_scopes import scope
+from django_scopes import scope, scopes_disabled
 
 from ecosys.core.access import Actor
 from ecosys.core.audit import audit_record
@@ -254,12 +254,20 @@ def _domain(name: str, index: int) -> str:
     return f"{stem}{index}.example"
 
 
-def demo_load(*, size: str = "medium", progress: Callable[[str], None] | None = None) -> Workspace:
-    """Create the demo workspace with its organisations, people, relationships and users."""
+def demo_load(
+    *,
+    size: str = "medium",
+    progress: Callable[[str], None] | None = None,
+    engagements: bool = True,
+) -> Workspace:
+    """Create the demo workspace with its organisations, people, relationships and users (and,
+    unless told not to, the engagements: skills inventory, three engagements, staffing, money)."""
     spec = SIZES[size]
     rng = random.Random(20261123)
     say = progress or (lambda message: None)
-    with transaction.atomic():
+    # Callbacks on commit (e-mails to assigned people) run after the workspace scope below
+    # has closed: let them read and write their rows.
+    with scopes_disabled(), transaction.atomic():
         workspace = workspace_create(
             name="Helix Industrial ecosystem",
             orchestrator_name="Helix Industrial Components",
@@ -273,6 +281,11 @@ def demo_load(*, size: str = "medium", progress: Callable[[str], None] | None = 
         )
         with scope(workspace=workspace.pk):
             _populate(workspace, spec, rng, say)
+            if engagements:
+                say("engagements: skills inventory, three engagements, staffing, settlements")
+                from ecosys.engagements.demo import populate_engagements  # built on the above
+
+                populate_engagements(workspace, rng=random.Random(20261124))
     return workspace
 
 

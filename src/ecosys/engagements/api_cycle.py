@@ -106,6 +106,7 @@ def offering_out(offering) -> dict:
 
 
 def engagement_out(engagement) -> dict:
+    money = selectors.shows_money(engagement)  # hidden from organisations only assigned to it
     return {
         "id": engagement.public_id,
         "customer_id": engagement.customer.public_id,
@@ -123,16 +124,16 @@ def engagement_out(engagement) -> dict:
                 "cadence",
                 "status",
                 "currency",
-                "budget",
                 "onsite_required",
                 "language",
                 "tools",
-                "commercial_model",
                 "measurement_closed_at",
                 "closed_at",
                 "created_at",
             )
         },  # fmt: skip
+        "budget": engagement.budget if money else None,
+        "commercial_model": engagement.commercial_model if money else "",
     }
 
 
@@ -528,7 +529,7 @@ def engagement_transition(request, engagement_id: UUID, payload: TransitionIn):
 @access_rule("engagements.metric:add")
 def metric_create(request, engagement_id: UUID, payload: MetricIn):
     actor = request.auth
-    engagement = selectors.engagement_get(actor=actor, public_id=engagement_id)
+    engagement = selectors.engagement_part_get(actor=actor, public_id=engagement_id)
     metric = services.metric_create(actor=actor, engagement=engagement, **payload.dict())
     return Status(201, metric_out(metric))
 
@@ -566,7 +567,7 @@ def measurement_record(request, engagement_id: UUID, payload: MeasurementIn):
     """Record one value (source: api). Refused: wrong unit, outside plausible bounds, baseline
     changed after submission or confirmation, tracking before the baseline is confirmed."""
     actor = request.auth
-    engagement = selectors.engagement_get(actor=actor, public_id=engagement_id)
+    engagement = selectors.engagement_part_get(actor=actor, public_id=engagement_id)
     data = payload.dict()
     metric = selectors.metric_get(actor=actor, public_id=data.pop("metric_id"))
     if metric.engagement_id != engagement.pk:
@@ -585,7 +586,7 @@ def measurement_import(request, engagement_id: UUID, file: File[UploadedFile]):
     """Import values from CSV/XLSX (metric, kind, group, period_start, value, unit): all rows
     or none; errors by row and column (created is 0 then)."""
     actor = request.auth
-    engagement = selectors.engagement_get(actor=actor, public_id=engagement_id)
+    engagement = selectors.engagement_part_get(actor=actor, public_id=engagement_id)
     created, errors = services.measurement_import(
         actor=actor, engagement=engagement, file_name=file.name, content=file.read()
     )
@@ -609,7 +610,7 @@ def measurement_delete(request, measurement_id: UUID):
 def measurement_close(request, engagement_id: UUID):
     """The final measurement: closes measurement once every metric has its final value."""
     actor = request.auth
-    engagement = selectors.engagement_get(actor=actor, public_id=engagement_id, action=CHANGE)
+    engagement = selectors.engagement_part_get(actor=actor, public_id=engagement_id, action=CHANGE)
     services.measurement_close(actor=actor, engagement=engagement)
     return _detail(actor, engagement)
 
@@ -625,7 +626,7 @@ def measurement_close(request, engagement_id: UUID):
 def baseline_version_new(request, engagement_id: UUID, payload: BaselineVersionIn):
     """Open a new draft baseline version from the latest one's values."""
     actor = request.auth
-    engagement = selectors.engagement_get(actor=actor, public_id=engagement_id)
+    engagement = selectors.engagement_part_get(actor=actor, public_id=engagement_id)
     version = services.baseline_version_new(actor=actor, engagement=engagement, **payload.dict())
     return Status(201, version_out(version))
 
@@ -679,7 +680,7 @@ def baseline_return(request, version_id: UUID, payload: CommentIn):
 def benefit_list(request, engagement_id: UUID):
     """Each metric's improvement and money value with the method and all its inputs."""
     actor = request.auth
-    engagement = selectors.engagement_get(actor=actor, public_id=engagement_id)
+    engagement = selectors.engagement_part_get(actor=actor, public_id=engagement_id)
     return [benefit_out(r) for r in selectors.benefit_results(actor=actor, engagement=engagement)]
 
 
@@ -690,7 +691,7 @@ def benefit_list(request, engagement_id: UUID):
 def benefit_compute(request, engagement_id: UUID):
     """Calculate the benefit (before/after, or difference-in-differences with comparison data)."""
     actor = request.auth
-    engagement = selectors.engagement_get(actor=actor, public_id=engagement_id)
+    engagement = selectors.engagement_part_get(actor=actor, public_id=engagement_id)
     results = benefit_run.benefit_compute(actor=actor, engagement=engagement)
     return [benefit_out(r) for r in results]
 
@@ -699,7 +700,7 @@ def benefit_compute(request, engagement_id: UUID):
 @access_rule("engagements.outcomereport:view")
 def report_detail(request, engagement_id: UUID):
     actor = request.auth
-    engagement = selectors.engagement_get(actor=actor, public_id=engagement_id)
+    engagement = selectors.engagement_part_get(actor=actor, public_id=engagement_id)
     return report_out(selectors.report_get_by_engagement(actor=actor, engagement=engagement))
 
 
@@ -708,7 +709,7 @@ def report_detail(request, engagement_id: UUID):
 def report_pdf(request, engagement_id: UUID):
     """The outcome report as PDF (once issued; the orchestrator also sees the draft)."""
     actor = request.auth
-    engagement = selectors.engagement_get(actor=actor, public_id=engagement_id)
+    engagement = selectors.engagement_part_get(actor=actor, public_id=engagement_id)
     content = report.report_pdf(report.report_context(actor=actor, engagement=engagement))
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="outcome-{engagement.public_id}.pdf"'
@@ -720,7 +721,7 @@ def report_pdf(request, engagement_id: UUID):
 def report_issue(request, engagement_id: UUID, payload: ReportIssueIn):
     """Issue the outcome report to the customer (e-mails its admins)."""
     actor = request.auth
-    engagement = selectors.engagement_get(actor=actor, public_id=engagement_id, action=CHANGE)
+    engagement = selectors.engagement_part_get(actor=actor, public_id=engagement_id, action=CHANGE)
     return report_out(services.report_issue(actor=actor, engagement=engagement, **payload.dict()))
 
 
@@ -731,7 +732,7 @@ def report_issue(request, engagement_id: UUID, payload: ReportIssueIn):
 def report_decide(request, engagement_id: UUID, payload: ReportDecisionIn):
     """The customer's admin confirms (the engagement closes) or disputes the report."""
     actor = request.auth
-    engagement = selectors.engagement_get(actor=actor, public_id=engagement_id)
+    engagement = selectors.engagement_part_get(actor=actor, public_id=engagement_id)
     outcome = selectors.report_get_by_engagement(actor=actor, engagement=engagement)
     if actor.is_orchestrator:
         raise PermissionDenied("Only the customer confirms or disputes its outcome report.")

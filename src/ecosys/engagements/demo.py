@@ -15,11 +15,12 @@ from django.utils import timezone
 from ecosys.core.access import Actor
 from ecosys.core.models import Membership, Role
 from ecosys.core.services import member_add
+from ecosys.ecosystem.demo import DEMO_PASSWORD
 from ecosys.ecosystem.models import EcosystemRole, Organization, Person, WorkerType
 
 from . import benefit_run
 from . import services_cycle as services
-from .models import Engagement
+from .models import Engagement, Offering, WorkingGroup
 
 INITIATIVES = [
     ("Forecast spare parts inventory per depot", "Stock-outs of spare parts delay repairs while other depots hold too much stock.", "inventory_control", "Fewer stock-outs, less capital in stock"),
@@ -44,9 +45,16 @@ INITIATIVES = [
     ("Customer feedback analytics", "Customer feedback sits unread in survey exports.", "customer_experience", "Act on feedback within a week"),
 ]  # fmt: skip
 
-# Demo customers sign in with this password, like the other demo members.
-DEMO_PASSWORD = "demo-password-1"  # noqa: S105
 GROUPS = ["Operations excellence circle", "Finance automation forum", "Customer insight group"]
+
+
+def _free_name(name: str, taken) -> str:
+    """The name, or "name (2)", "(3)"… when the demo ran in this workspace before."""
+    candidate, number = name, 1
+    while taken(candidate):
+        number += 1
+        candidate = f"{name} ({number})"
+    return candidate
 
 
 def _customer_admin(workspace, customer: Organization, slug: str) -> Actor:
@@ -115,6 +123,7 @@ def demo_cycle(workspace, *, rng: random.Random) -> dict[str, Engagement]:
     groups = []
     for index, name in enumerate(GROUPS):
         members = customers[index::3] or customers[:3]
+        name = _free_name(name, lambda n: WorkingGroup.objects.filter(name__iexact=n).exists())
         groups.append(
             services.working_group_create(
                 actor=actor,
@@ -143,8 +152,12 @@ def demo_cycle(workspace, *, rng: random.Random) -> dict[str, Engagement]:
     themes = services.theme_rebuild(actor=actor)
     inventory = next((t for t in themes if "inventory" in t.keywords), themes[0])
     invoice = next((t for t in themes if "invoice" in t.keywords), themes[-1])
+
+    def offering_name(name):
+        return _free_name(name, lambda n: Offering.objects.filter(name__iexact=n).exists())
+
     stock = services.offering_save(
-        actor=actor, name="Spare-parts inventory optimisation", theme=inventory,
+        actor=actor, name=offering_name("Spare-parts inventory optimisation"), theme=inventory,
         scope="Forecast demand per depot, set reorder points and rebalance stock.",
         deliverables="Forecast model, reorder-point policy, depot dashboard, trained planners.",
         metrics=[{"name": "Stock-outs", "unit": "per month", "direction": "lower"},
@@ -153,7 +166,7 @@ def demo_cycle(workspace, *, rng: random.Random) -> dict[str, Engagement]:
                {"name": "Data engineer", "skill": "", "min_level": 3, "share": "0.4"}],
     )  # fmt: skip
     automation = services.offering_save(
-        actor=actor, name="Invoice processing automation", theme=invoice,
+        actor=actor, name=offering_name("Invoice processing automation"), theme=invoice,
         scope="Automate invoice capture, matching and approval.",
         deliverables="Bots for capture and matching, approval workflow, run book.",
         metrics=[{"name": "Invoice cycle time", "unit": "days", "direction": "lower"}],
@@ -251,13 +264,69 @@ def demo_cycle(workspace, *, rng: random.Random) -> dict[str, Engagement]:
     measure(closed, customers[0], "customer-closed", finish=True)
     tracking = open_engagement(
         customers[1], automation, "Invoice automation",
-        _months(today.replace(day=1), 1)[0].replace(year=today.year - 1) + dt.timedelta(days=180),
-        9, "subscription",
+        # six months ago, on the first, so that its first month's statement has time in it
+        _months(today.replace(day=1).replace(year=today.year - 1), 7)[-1], 9, "consulting",
     )  # fmt: skip
     measure(tracking, customers[1], "customer-tracking", finish=False)
     staffing = open_engagement(
-        customers[2], stock, "Spare-parts planning", today.replace(day=1), 6, "consulting"
+        customers[2], stock, "Spare-parts planning", today.replace(day=1), 6, "subscription"
     )
     services.engagement_transition(actor=actor, engagement=staffing, to_status="staffing")
     found = {"closed": closed, "tracking": tracking, "staffing": staffing}
     return {name: Engagement.objects.get(pk=item.pk) for name, item in found.items()}
+
+
+def populate_engagements(workspace, *, rng: random.Random) -> dict:
+    """The engagements part of the global demo, in the order each part builds on: the skills
+    inventory (~600 workers), the cycle's three engagements, their staffing (the closed and the
+    tracking engagement with accepted assignments, the one being staffed with a proposal
+    waiting for the lead), then the money (terms, approved time, settlements)."""
+    from . import services_staffing
+    from .demo_money import demo_money
+    from .demo_staffing import demo_staff, demo_workforce
+
+    workforce = demo_workforce(workspace, rng=rng)
+    engagements = demo_cycle(workspace, rng=rng)
+    system = Actor.system(workspace)
+    accepted = 0
+    for name in ("closed", "tracking", "staffing"):
+        demo_staff(engagements[name], rng=rng)
+        if name != "staffing":
+            accepted += services_staffing.assignments_accept_all(
+                actor=system, engagement=engagements[name]
+            )
+    money = demo_money(engagements, rng=rng)
+    supplier = _supplier_member(workspace, engagements["tracking"])
+    return {
+        "workers": workforce["workers"],
+        "accepted_assignments": accepted,
+        "supplier_login": supplier.user.email if supplier else None,
+        **money,
+    }
+
+
+def _supplier_member(workspace, engagement: Engagement) -> Actor | None:
+    """A login for an ecosystem organisation whose people work on the engagement, so that the
+    demo shows what such an organisation sees (the engagement, read only, and its assignments)."""
+    from .models import Assignment, AssignmentStatus
+
+    assignment = (
+        Assignment.objects.filter(role__engagement=engagement, status=AssignmentStatus.ACCEPTED)
+        .exclude(person__organization=None)
+        .exclude(person__organization_id__in=[workspace.orchestrator_id, engagement.customer_id])
+        .select_related("person__organization")
+        .order_by("id")
+        .first()
+    )
+    if assignment is None:
+        return None
+    membership = member_add(
+        actor=Actor.system(workspace),
+        email="member@supplier.example",
+        organization=assignment.person.organization,
+        role=Role.EXTERNAL_MEMBER,
+        password=DEMO_PASSWORD,
+        first_name="Sam",
+        last_name="Supplier",
+    )
+    return Actor(workspace=workspace, user=membership.user, membership=membership)

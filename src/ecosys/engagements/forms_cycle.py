@@ -168,6 +168,10 @@ class MeasurementForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["metric"].queryset = metrics
         self.fields["metric"].label_from_instance = lambda m: f"{m.name} ({m.unit})"
+        only = list(metrics[:2])
+        if len(only) == 1 and not self.initial.get("metric"):
+            self.initial["metric"] = only[0].public_id
+            self.initial.setdefault("unit", only[0].unit)
 
 
 class ImportForm(forms.Form):

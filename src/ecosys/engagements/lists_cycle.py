@@ -18,6 +18,7 @@ from .models import (
     Offering,
     WorkingGroup,
 )
+from .selectors_cycle import shows_money
 
 
 def _date(field: str, lookup: str, label: str):
@@ -194,17 +195,18 @@ ENGAGEMENTS = ListSpec(
             sort="status",
             display=lambda e: e.get_status_display(),
         ),
+        # an organisation whose people are assigned sees neither the model nor the budget
         Column(
             "commercial_model",
             "Commercial model",
-            lambda e: e.commercial_model,
-            display=lambda e: e.get_commercial_model_display(),
+            lambda e: e.commercial_model if shows_money(e) else "",
+            display=lambda e: e.get_commercial_model_display() if shows_money(e) else "—",
         ),
         Column("start_date", "Start", lambda e: e.start_date, sort="start_date"),
         Column("end_date", "End", lambda e: e.end_date, sort="end_date"),
         Column("lead", "Lead", lambda e: e.lead.email if e.lead_id else "", in_table=False),
         Column("currency", "Currency", lambda e: e.currency, in_table=False),
-        Column("budget", "Budget", lambda e: e.budget, in_table=False),
+        Column("budget", "Budget", lambda e: e.budget if shows_money(e) else None, in_table=False),
     ),
     default_sort="-created_at",
     export_name="engagements",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import Avg, Count, Prefetch, QuerySet
+from django.db.models import Avg, BooleanField, Case, Count, Prefetch, QuerySet, Value, When
 
 from ecosys.core.access import VIEW, Actor, get_visible, restrict
 
@@ -147,14 +147,61 @@ def offering_get(*, actor: Actor, public_id, action: str = VIEW) -> Offering:
     return get_visible(rows, actor, action=action, public_id=public_id)
 
 
-def engagement_list(*, actor: Actor, action: str = VIEW) -> QuerySet[Engagement]:
-    return restrict(
-        Engagement.objects.select_related("customer", "offering", "lead"), actor, action
+def _as_customer(actor: Actor) -> Case:
+    return Case(
+        When(customer_id=actor.organization_id, then=Value(True)),
+        default=Value(False),
+        output_field=BooleanField(),
     )
+
+
+def shows_money(engagement: Engagement) -> bool:
+    """Whether the row was read for its customer or the orchestrator (budget, commercial model
+    shown) rather than for an organisation whose people are assigned to it."""
+    return getattr(engagement, "as_customer", True)
+
+
+def engagement_list(*, actor: Actor, action: str = VIEW) -> QuerySet[Engagement]:
+    rows = restrict(Engagement.objects.all(), actor, action)
+    if not actor.is_orchestrator:
+        # an engagement reached through several accepted assignments would repeat
+        rows = Engagement.objects.filter(pk__in=rows.values("pk")).annotate(
+            as_customer=_as_customer(actor)
+        )
+    return rows.select_related("customer", "offering", "lead")
+
+
+def is_customer_view(actor: Actor, engagement: Engagement) -> bool:
+    """Whether the actor sees the engagement as its customer (or as the orchestrator), rather
+    than as an organisation whose people are assigned to it (facts and team only)."""
+    return actor.is_orchestrator or actor.organization_id == engagement.customer_id
+
+
+def own_assignments(*, actor: Actor, engagement: Engagement) -> list[Assignment]:
+    """The accepted assignments of the actor's own organisation's people on the engagement."""
+    rows = restrict(
+        Assignment.objects.select_related("person__organization", "role"), actor
+    ).filter(
+        role__engagement=engagement,
+        status=AssignmentStatus.ACCEPTED,
+        person__organization_id=actor.organization_id,
+    )
+    return list(rows.order_by("role__name", "person__last_name", "id"))
 
 
 def engagement_get(*, actor: Actor, public_id, action: str = VIEW) -> Engagement:
     rows = Engagement.objects.select_related("customer", "offering", "lead", "workspace")
+    if not actor.is_orchestrator:
+        rows = rows.annotate(as_customer=_as_customer(actor))
+    return get_visible(rows, actor, action=action, public_id=public_id)
+
+
+def engagement_part_get(*, actor: Actor, public_id, action: str = VIEW) -> Engagement:
+    """The engagement for its metrics, values, baseline, benefit and report: the orchestrator
+    and the customer only (an organisation that is only assigned to it gets 404)."""
+    rows = Engagement.objects.select_related("customer", "offering", "lead", "workspace")
+    if not actor.is_orchestrator:
+        rows = rows.filter(customer_id=actor.organization_id)
     return get_visible(rows, actor, action=action, public_id=public_id)
 
 
@@ -182,6 +229,23 @@ def metric_list(*, actor: Actor, engagement: Engagement) -> list[Metric]:
 def metric_get(*, actor: Actor, public_id, action: str = VIEW) -> Metric:
     rows = Metric.objects.select_related("engagement__customer")
     return get_visible(rows, actor, action=action, public_id=public_id)
+
+
+def metric_values(*, actor: Actor, metric: Metric) -> list[Measurement]:
+    """Every value of one metric, baseline first, then by period and group."""
+    rows = restrict(
+        Measurement.objects.select_related("baseline_version", "entered_by"), actor
+    ).filter(metric=metric)
+    order = {MeasurementKind.BASELINE: 0, MeasurementKind.TRACKING: 1, MeasurementKind.FINAL: 2}
+    return sorted(
+        rows,
+        key=lambda m: (
+            order.get(m.kind, 3),
+            -(m.baseline_version.version if m.baseline_version_id else 0),
+            m.period_start,
+            m.group,
+        ),
+    )
 
 
 def measurement_list(*, actor: Actor, action: str = VIEW) -> QuerySet[Measurement]:

@@ -22,13 +22,12 @@ from .models import (
 
 
 def engagement_get(*, actor: Actor, public_id, action: str = VIEW) -> Engagement:
-    """An engagement the actor may see (the customer: its own; anyone else's: 404)."""
-    return get_visible(
-        Engagement.objects.select_related("customer", "lead"),
-        actor,
-        action=action,
-        public_id=public_id,
-    )
+    """An engagement the actor may see (the customer: its own; anyone else's: 404). An
+    organisation that sees it only because its people are assigned sees none of its money."""
+    rows = Engagement.objects.select_related("customer", "lead")
+    if not actor.is_orchestrator:
+        rows = rows.filter(customer_id=actor.organization_id)
+    return get_visible(rows, actor, action=action, public_id=public_id)
 
 
 def terms_get(*, actor: Actor, engagement: Engagement) -> CommercialTerms | None:

@@ -33,6 +33,7 @@ urlpatterns = [
     path("engagements/offerings/new/", views.offering_create, name="offering-create"),
     path("engagements/offerings/<uuid:public_id>/", views.offering_detail, name="offering-detail"),
     path("engagements/offerings/<uuid:public_id>/edit/", views.offering_edit, name="offering-edit"),
+    path("engagements/metrics/<uuid:public_id>/edit/", views.metric_edit, name="metric-edit"),
     path("engagements/measurements/", views.measurement_list, name="measurement-list"),
     path(
         "engagements/measurements/<uuid:public_id>/delete/",

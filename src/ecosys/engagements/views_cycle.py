@@ -29,7 +29,15 @@ from .forms_cycle import (
     WorkingGroupForm,
 )
 from .lists_cycle import ENGAGEMENTS, INITIATIVES, MEASUREMENTS, OFFERINGS, WORKING_GROUPS
-from .models import BaselineStatus, Engagement, EngagementStatus, Metric, ReportStatus
+from .models import (
+    BaselineStatus,
+    CommercialModel,
+    Engagement,
+    EngagementStatus,
+    MeasurementKind,
+    Metric,
+    ReportStatus,
+)
 
 
 def _message(error) -> str:
@@ -50,6 +58,25 @@ def _customer_admin(actor, engagement) -> bool:
 
 def _customers(actor):
     return organization_list(actor=actor).filter(roles__role=EcosystemRole.CUSTOMER).distinct()
+
+
+def _cycle_links(actor, *names: str) -> list[tuple[str, str]]:
+    """Links between the cycle's lists: the orchestrator's staff get themes and offerings too
+    (customers do not see those); everyone gets the lists they can read."""
+    labels = {
+        "engagements:working-group-list": "Working groups",
+        "engagements:initiative-list": "Initiatives",
+        "engagements:theme-demand": "Themes and demand",
+        "engagements:offering-list": "Offerings",
+        "engagements:engagement-list": "Engagements",
+        "engagements:staffing-assignment-list": "Our assignments",
+    }
+    staff_only = {"engagements:theme-demand", "engagements:offering-list"}
+    return [
+        (labels[name], reverse(name))
+        for name in names
+        if actor.is_orchestrator or name not in staff_only
+    ]
 
 
 def _run(request, call, success: str) -> bool:
@@ -80,6 +107,12 @@ def working_group_list(request):
             "add_label": "Open a working group",
             "intro": "Groups of customers that propose initiatives and rank them; Ecosys groups "
             "similar initiatives into themes.",
+            "links": _cycle_links(
+                request.actor,
+                "engagements:initiative-list",
+                "engagements:theme-demand",
+                "engagements:offering-list",
+            ),
         },
         detail_url=detail_url("engagements:working-group-detail"),
     )
@@ -228,7 +261,12 @@ def initiative_list(request):
         spec=INITIATIVES,
         queryset=selectors.initiative_list(actor=request.actor),
         template="engagements/cycle_list.html",
-        context={"title": "Initiatives"},
+        context={
+            "title": "Initiatives",
+            "links": _cycle_links(
+                request.actor, "engagements:working-group-list", "engagements:theme-demand"
+            ),
+        },
         detail_url=detail_url("engagements:initiative-detail"),
     )
 
@@ -291,6 +329,11 @@ def offering_list(request):
             "title": "Baseline offerings",
             "add_url": reverse("engagements:offering-create") if _manager(request.actor) else None,
             "add_label": "Define an offering",
+            "intro": "Baseline offerings defined from the demand per theme: scope, deliverables, "
+            "the metrics they move and the roles they need.",
+            "links": _cycle_links(
+                request.actor, "engagements:theme-demand", "engagements:engagement-list"
+            ),
         },
         detail_url=detail_url("engagements:offering-detail"),
     )
@@ -372,6 +415,17 @@ def engagement_list(request):
             "add_label": "Open an engagement",
             "intro": "Customer projects staffed from the ecosystem, measured from the confirmed "
             "baseline to the final measurement.",
+            "links": _cycle_links(
+                request.actor,
+                "engagements:offering-list",
+                "engagements:theme-demand",
+                "engagements:working-group-list",
+            )
+            + (
+                []
+                if request.actor.is_orchestrator
+                else _cycle_links(request.actor, "engagements:staffing-assignment-list")
+            ),
         },
         detail_url=detail_url("engagements:engagement-detail"),
     )
@@ -443,6 +497,39 @@ def engagement_edit(request, public_id):
     return _engagement_form(request, engagement)
 
 
+def _part_links(actor, engagement: Engagement, outcome) -> list[tuple[str, str]]:
+    """The other parts of the engagement the actor may open (staffing, money, report)."""
+    public_id = engagement.public_id
+    links = [("Staffing", reverse("engagements:staffing", args=[public_id]))]
+    links += [
+        (label, reverse(name, args=[public_id]))
+        for label, name in (
+            ("Terms", "engagements:money-terms"),
+            ("Time", "engagements:money-time"),
+            ("Settlements", "engagements:money-settlements"),
+        )
+    ]
+    if engagement.commercial_model == CommercialModel.JOINT_VENTURE:
+        links.append(("Joint venture", reverse("engagements:money-venture", args=[public_id])))
+    if outcome is not None or (_manager(actor) and engagement.measurement_closed_at):
+        label = "Outcome report" if outcome is not None else "Outcome report (draft)"
+        links.append((label, reverse("engagements:report", args=[public_id])))
+    return links
+
+
+def _assigned_context(request, engagement: Engagement) -> dict:
+    """What an organisation whose people are assigned sees: the engagement's facts, dates and
+    team, and its own people's assignments; not the money, baseline, values or report."""
+    actor = request.actor
+    return {
+        "engagement": engagement,
+        "customer_view": False,
+        "team": selectors.customer_team(engagement=engagement),
+        "assignments": selectors.own_assignments(actor=actor, engagement=engagement),
+        "links": [("Our assignments", reverse("engagements:staffing-assignment-list"))],
+    }
+
+
 def _engagement_context(request, engagement: Engagement) -> dict:
     actor = request.actor
     versions = selectors.baseline_versions(actor=actor, engagement=engagement)
@@ -457,6 +544,10 @@ def _engagement_context(request, engagement: Engagement) -> dict:
     results = selectors.benefit_results(actor=actor, engagement=engagement)
     return {
         "engagement": engagement,
+        "customer_view": True,
+        "links": _part_links(actor, engagement, outcome),
+        "assignments": selectors.engagement_assignments(actor=actor, engagement=engagement),
+        "can_edit_metrics": manager and engagement.status != EngagementStatus.CLOSED,
         "team": selectors.customer_team(engagement=engagement),
         "metrics": metrics,
         "versions": versions,
@@ -492,11 +583,11 @@ def _engagement_context(request, engagement: Engagement) -> dict:
 @page("engagements.engagement:view")
 def engagement_detail(request, public_id):
     engagement = selectors.engagement_get(actor=request.actor, public_id=public_id)
-    return render(
-        request,
-        "engagements/cycle_engagement_detail.html",
-        _engagement_context(request, engagement),
-    )
+    if selectors.is_customer_view(request.actor, engagement):
+        context = _engagement_context(request, engagement)
+    else:
+        context = _assigned_context(request, engagement)
+    return render(request, "engagements/cycle_engagement_detail.html", context)
 
 
 @require_POST
@@ -521,7 +612,7 @@ def engagement_transition(request, public_id):
 @page("engagements.metric:add")
 def metric_create(request, public_id):
     actor = request.actor
-    engagement = selectors.engagement_get(actor=actor, public_id=public_id, action=CHANGE)
+    engagement = selectors.engagement_part_get(actor=actor, public_id=public_id, action=CHANGE)
     form = MetricForm(request.POST or None, initial={"currency": engagement.currency})
     if request.method == "POST" and form.is_valid():
         saved = apply_service(
@@ -542,10 +633,62 @@ def metric_create(request, public_id):
     )
 
 
+def _deletable(engagement: Engagement, row) -> bool:
+    """Whether measurement_delete would take this value (the page offers only those)."""
+    if engagement.measurement_closed_at:
+        return False
+    version = row.baseline_version
+    return version is None or version.status == BaselineStatus.DRAFT
+
+
+@page("engagements.metric:change")
+def metric_edit(request, public_id):
+    actor = request.actor
+    metric = selectors.metric_get(actor=actor, public_id=public_id, action=CHANGE)
+    engagement = metric.engagement
+    if not _manager(actor):
+        raise PermissionDenied("Only the orchestrator's staff change metrics.")
+    values = selectors.metric_values(actor=actor, metric=metric)
+    initial = {name: getattr(metric, name) for name in MetricForm.base_fields}
+    form = MetricForm(request.POST or None, initial=initial)
+    frozen = bool(values) or engagement.status == EngagementStatus.CLOSED
+    if values:  # the service refuses these once values exist; say so before the user tries
+        for name in ("name", "unit", "direction"):
+            form.fields[name].disabled = True
+            form.fields[name].help_text = "Fixed: values are recorded for this metric."
+    if engagement.status == EngagementStatus.CLOSED:
+        for field in form.fields.values():
+            field.disabled = True
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data["currency"] = data["currency"] or engagement.currency
+        saved = apply_service(
+            form, lambda: services.metric_update(actor=actor, metric=metric, **data)
+        )
+        if saved is not None:
+            messages.success(request, f"Metric {saved.name} saved.")
+            return redirect("engagements:metric-edit", saved.public_id)
+    return render(
+        request,
+        "engagements/cycle_metric.html",
+        {
+            "metric": metric,
+            "engagement": engagement,
+            "form": form,
+            "closed": engagement.status == EngagementStatus.CLOSED,
+            "frozen": frozen,
+            "values": [(row, _deletable(engagement, row)) for row in values],
+            "can_record": not engagement.measurement_closed_at
+            and engagement.status not in (EngagementStatus.DRAFT, EngagementStatus.CLOSED),
+            "kinds": MeasurementKind,
+        },
+    )
+
+
 @page("engagements.measurement:add")
 def measurement_record(request, public_id):
     actor = request.actor
-    engagement = selectors.engagement_get(actor=actor, public_id=public_id, action=CHANGE)
+    engagement = selectors.engagement_part_get(actor=actor, public_id=public_id, action=CHANGE)
     if not _manager(actor):
         raise PermissionDenied("Only the orchestrator's staff record measurements.")
     metrics = selectors.metric_list(actor=actor, engagement=engagement)
@@ -554,6 +697,12 @@ def measurement_record(request, public_id):
         initial={
             "kind": request.GET.get("kind", "baseline"),
             "group": request.GET.get("group", "engagement"),
+            **{
+                key: value
+                for m in metrics
+                if str(m.public_id) == request.GET.get("metric")
+                for key, value in (("metric", m.public_id), ("unit", m.unit))
+            },
         },
         metrics=Metric.objects.filter(pk__in=[m.pk for m in metrics]),
     )
@@ -578,7 +727,7 @@ def measurement_record(request, public_id):
 @page("engagements.measurement:add")
 def measurement_import(request, public_id):
     actor = request.actor
-    engagement = selectors.engagement_get(actor=actor, public_id=public_id, action=CHANGE)
+    engagement = selectors.engagement_part_get(actor=actor, public_id=public_id, action=CHANGE)
     if not _manager(actor):
         raise PermissionDenied("Only the orchestrator's staff import measurements.")
     form = ImportForm(request.POST or None, request.FILES or None)
@@ -614,6 +763,8 @@ def measurement_delete(request, public_id):
         lambda: services.measurement_delete(actor=actor, measurement=row),
         "Value deleted.",
     )
+    if request.POST.get("back") == "metric":
+        return redirect("engagements:metric-edit", row.metric.public_id)
     return redirect("engagements:engagement-detail", engagement.public_id)
 
 
@@ -635,7 +786,7 @@ def measurement_list(request):
 @page("engagements.engagement:change")
 def measurement_close(request, public_id):
     actor = request.actor
-    engagement = selectors.engagement_get(actor=actor, public_id=public_id, action=CHANGE)
+    engagement = selectors.engagement_part_get(actor=actor, public_id=public_id, action=CHANGE)
     _run(
         request,
         lambda: services.measurement_close(actor=actor, engagement=engagement),
@@ -648,7 +799,7 @@ def measurement_close(request, public_id):
 @page("engagements.baselineversion:add")
 def baseline_version_new(request, public_id):
     actor = request.actor
-    engagement = selectors.engagement_get(actor=actor, public_id=public_id, action=CHANGE)
+    engagement = selectors.engagement_part_get(actor=actor, public_id=public_id, action=CHANGE)
     _run(
         request,
         lambda: services.baseline_version_new(
@@ -691,7 +842,7 @@ def baseline_action(request, public_id, action):
 @page("engagements.benefitresult:add")
 def benefit_compute(request, public_id):
     actor = request.actor
-    engagement = selectors.engagement_get(actor=actor, public_id=public_id, action=CHANGE)
+    engagement = selectors.engagement_part_get(actor=actor, public_id=public_id, action=CHANGE)
     _run(
         request,
         lambda: benefit_run.benefit_compute(actor=actor, engagement=engagement),
@@ -703,7 +854,7 @@ def benefit_compute(request, public_id):
 @page("engagements.outcomereport:view")
 def report_page(request, public_id):
     actor = request.actor
-    engagement = selectors.engagement_get(actor=actor, public_id=public_id)
+    engagement = selectors.engagement_part_get(actor=actor, public_id=public_id)
     context = report.report_context(actor=actor, engagement=engagement)
     outcome = context["report"]
     if outcome is None and not actor.is_orchestrator:
@@ -719,7 +870,7 @@ def report_page(request, public_id):
 @page("engagements.outcomereport:view")
 def report_pdf(request, public_id):
     actor = request.actor
-    engagement = selectors.engagement_get(actor=actor, public_id=public_id)
+    engagement = selectors.engagement_part_get(actor=actor, public_id=public_id)
     context = report.report_context(actor=actor, engagement=engagement)
     if context["report"] is None and not actor.is_orchestrator:
         raise Http404("Not found.")
@@ -732,7 +883,7 @@ def report_pdf(request, public_id):
 @page("engagements.outcomereport:add")
 def report_issue(request, public_id):
     actor = request.actor
-    engagement = selectors.engagement_get(actor=actor, public_id=public_id, action=CHANGE)
+    engagement = selectors.engagement_part_get(actor=actor, public_id=public_id, action=CHANGE)
     _run(
         request,
         lambda: services.report_issue(
@@ -747,7 +898,7 @@ def report_issue(request, public_id):
 @page("engagements.outcomereport:change")
 def report_decide(request, public_id):
     actor = request.actor
-    engagement = selectors.engagement_get(actor=actor, public_id=public_id)
+    engagement = selectors.engagement_part_get(actor=actor, public_id=public_id)
     outcome = selectors.report_get_by_engagement(actor=actor, engagement=engagement)
     if actor.is_orchestrator:
         raise PermissionDenied("Only the customer confirms or disputes its outcome report.")

@@ -6,6 +6,8 @@ baseline, tracking and final measurement to a benefit and an outcome report.
 """
 
 from django.db import models
+from django.db.models import FilteredRelation, Q
+from django_scopes import ScopedManager
 
 from ecosys.core.models import TenantModel
 
@@ -203,6 +205,25 @@ class ToolKind(models.TextChoices):
     ANALYSIS = "analysis", "Analysis"
 
 
+class _StaffedManager(models.Manager):
+    """Every engagement queryset knows its accepted assignments as ``staffed``, so that an owner
+    path can reach the organisations whose people work on it (a proposal alone does not)."""
+
+    def get_queryset(self):
+        return (
+            super()
+            .get_queryset()
+            # two steps: a nested FilteredRelation over reverse keys recurses in Django 5.2
+            .annotate(
+                staffed_roles=FilteredRelation("roles"),
+                staffed=FilteredRelation(
+                    "staffed_roles__assignments",
+                    condition=Q(staffed_roles__assignments__status="accepted"),
+                ),
+            )
+        )
+
+
 class Engagement(TenantModel):
     """One customer project, staffed from the ecosystem, measured from baseline to outcome."""
 
@@ -241,8 +262,13 @@ class Engagement(TenantModel):
     closed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = ScopedManager(_StaffedManager, workspace="workspace")
+
     class Access:
-        owner_paths = ("customer",)
+        # The customer owns its engagement; a contractor or ecosystem organisation whose people
+        # hold accepted assignments on it sees it too (read only: its facts, dates and team,
+        # not its money, baseline or results — those models keep the customer's path only).
+        owner_paths = ("customer", "staffed__person__organization")
         external_actions = frozenset({"view"})
 
     class Meta:
