@@ -17,6 +17,7 @@ PAGES = (
     "/engagements/{cycle_engagement}/measurements/import/",
     "/engagements/{cycle_engagement}/report/",
     "/engagements/{cycle_engagement}/report.pdf",
+    "/engagements/metrics/{cycle_metric}/edit/",
     "/engagements/offerings/{cycle_offering}/",
     "/engagements/offerings/{cycle_offering}/edit/",
     "/working-groups/{cycle_group}/",

@@ -4,6 +4,7 @@ difference-in-differences (the maths is in ``benefit``)."""
 
 from __future__ import annotations
 
+import zlib
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
@@ -38,8 +39,10 @@ def money(improvement: Decimal | None, value_per_unit: Decimal) -> Decimal | Non
 
 
 def metric_seed(metric) -> int:
-    """A seed fixed per metric, so recomputing gives the same interval."""
-    return metric.public_id.int % (2**32)
+    """A seed fixed per metric, so recomputing gives the same interval: from its name, unit and
+    direction (fixed once values are recorded), so that the same data gives the same interval
+    in a fresh demo or a workspace imported under new ids too."""
+    return zlib.crc32(f"{metric.name}\x1f{metric.unit}\x1f{metric.direction}".encode())
 
 
 def _stored(value: Decimal | None) -> Decimal | None:
