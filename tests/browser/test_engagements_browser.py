@@ -155,7 +155,7 @@ def test_engagement_from_opening_to_settlement(demo, page, browser_errors):
 
     # Gain-share terms, then the settlement generated from the benefit and issued.
     page.goto(engagement_url)
-    page.locator("nav.part-links").get_by_role("button", name="Terms").click()
+    page.locator(".part-links").get_by_role("button", name="Terms").click()
     page.get_by_label("Gain share").fill("0.2")
     page.get_by_role("button", name=re.compile("Save")).click()
     expect(page.get_by_text("Commercial terms saved.")).to_be_visible()
@@ -169,13 +169,13 @@ def test_engagement_from_opening_to_settlement(demo, page, browser_errors):
     # The customer confirms the report and sees the settlement.
     sign_in(page, CUSTOMER_ADMIN)
     page.goto(engagement_url)
-    page.locator("nav.part-links").get_by_role("button", name="Outcome report").click()
+    page.locator(".part-links").get_by_role("button", name="Outcome report").click()
     expect(page.get_by_text("Invoices now clear in six days.")).to_be_visible()
     page.get_by_role("button", name="Confirm the report").click()
     expect(page.get_by_text("your decision is recorded")).to_be_visible()
     keep(page, "engagement-customer-report")
     page.goto(engagement_url)
-    page.locator("nav.part-links").get_by_role("button", name="Settlements").click()
+    page.locator(".part-links").get_by_role("button", name="Settlements").click()
     row = page.locator("table.list tbody tr").first
     expect(row).to_contain_text("Issued")
     row.get_by_role("link").first.click()

@@ -86,7 +86,7 @@ def _team(workspace, customer: Organization, rng: random.Random) -> list[Person]
             Person.objects.create(
                 workspace=workspace,
                 first_name=first,
-                last_name=f"{last} {rng.randint(10, 99)}",
+                last_name=last,
                 title=title,
                 worker_type=WorkerType.CONTACT,
                 organization=customer,
@@ -173,6 +173,18 @@ def demo_cycle(workspace, *, rng: random.Random) -> dict[str, Engagement]:
         roles=[{"name": "Automation developer", "skill": "", "min_level": 3, "share": "0.8"}],
     )  # fmt: skip
     today = timezone.localdate()
+    # the orchestrator's staff member (else admin) who leads the demo engagements
+    lead_membership = (
+        Membership.objects.filter(
+            organization_id=workspace.orchestrator_id,
+            role__in=[Role.ORCHESTRATOR_STAFF, Role.ORCHESTRATOR_ADMIN],
+            is_active=True,
+        )
+        .select_related("user")
+        .order_by("-role", "id")
+        .first()
+    )
+    lead = lead_membership.user if lead_membership else None
     tools = [
         {"kind": "project_management", "name": "Engagement board", "url": ""},
         {"kind": "collaboration", "name": "Shared workspace", "url": ""},
@@ -186,7 +198,7 @@ def demo_cycle(workspace, *, rng: random.Random) -> dict[str, Engagement]:
             start_date=start, end_date=_months(start, months + 1)[-1] - dt.timedelta(days=1),
             cadence="Weekly working session, monthly steering", currency="EUR",
             budget=Decimal("180000.00"), tools=tools, commercial_model=model,
-            customer_team=_team(workspace, customer, rng),
+            customer_team=_team(workspace, customer, rng), lead=lead,
         )  # fmt: skip
         for metric in engagement.metrics.all():
             lower = metric.unit == "days"

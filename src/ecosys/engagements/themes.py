@@ -3,12 +3,14 @@
 Each text becomes a TF-IDF vector over its word stems; texts are grouped by average-linkage
 agglomerative clustering on cosine distance, cut at a distance threshold. The result depends
 only on the texts and their order, so the same initiatives always give the same themes. A theme
-is named after the stems that weigh most in it.
+is named after the stems that weigh most in it, each written as the word its initiatives use
+most for it ("process", not "proces").
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -58,6 +60,19 @@ class Cluster:
         return " · ".join(self.keywords[:3]).capitalize() if self.keywords else "Miscellaneous"
 
 
+def _surface(texts: list[str]) -> dict[str, str]:
+    """For each stem, the word the texts use most for it (ties: the shorter, then A-Z)."""
+    seen: dict[str, Counter] = {}
+    for text in texts:
+        for word in _WORD.findall((text or "").lower()):
+            if word not in STOPWORDS and len(word) > 2:
+                seen.setdefault(stem(word), Counter())[word] += 1
+    return {
+        key: min(counts, key=lambda word: (-counts[word], len(word), word))
+        for key, counts in seen.items()
+    }
+
+
 def tfidf(texts: list[str]) -> tuple[np.ndarray, list[str]]:
     """Rows of L2-normalised TF-IDF weights, and the vocabulary (sorted) they refer to."""
     docs = [tokens(text) for text in texts]
@@ -105,6 +120,8 @@ def group(
             (i for i in range(len(vocabulary)) if weight[i] > 0),
             key=lambda i: (-round(float(weight[i]), 12), vocabulary[i]),
         )
-        clusters.append(Cluster(members, tuple(vocabulary[i] for i in order[:keywords])))
+        words = _surface([texts[i] for i in members])
+        top = tuple(words.get(vocabulary[i], vocabulary[i]) for i in order[:keywords])
+        clusters.append(Cluster(members, top))
     clusters.sort(key=lambda cluster: (-len(cluster.members), cluster.members[0]))
     return clusters

@@ -2,6 +2,8 @@
 engagements with metrics, baseline, tracking, benefit and the outcome report. The customer's
 people see the same pages in the portal, narrowed to their own engagements."""
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
@@ -37,7 +39,9 @@ from .models import (
     MeasurementKind,
     Metric,
     ReportStatus,
+    ToolKind,
 )
+from .templatetags.cycle_numbers import plain
 
 
 def _message(error) -> str:
@@ -517,6 +521,15 @@ def _part_links(actor, engagement: Engagement, outcome) -> list[tuple[str, str]]
     return links
 
 
+def _tools(engagement: Engagement) -> list[tuple[str, str, str]]:
+    """The tools portfolio as (kind label, name, url)."""
+    labels = dict(ToolKind.choices)
+    return [
+        (labels.get(tool.get("kind"), tool.get("kind", "")), tool.get("name", ""), tool.get("url"))
+        for tool in engagement.tools or []
+    ]
+
+
 def _assigned_context(request, engagement: Engagement) -> dict:
     """What an organisation whose people are assigned sees: the engagement's facts, dates and
     team, and its own people's assignments; not the money, baseline, values or report."""
@@ -524,6 +537,7 @@ def _assigned_context(request, engagement: Engagement) -> dict:
     return {
         "engagement": engagement,
         "customer_view": False,
+        "tools": _tools(engagement),
         "team": selectors.customer_team(engagement=engagement),
         "assignments": selectors.own_assignments(actor=actor, engagement=engagement),
         "links": [("Our assignments", reverse("engagements:staffing-assignment-list"))],
@@ -545,6 +559,7 @@ def _engagement_context(request, engagement: Engagement) -> dict:
     return {
         "engagement": engagement,
         "customer_view": True,
+        "tools": _tools(engagement),
         "links": _part_links(actor, engagement, outcome),
         "assignments": selectors.engagement_assignments(actor=actor, engagement=engagement),
         "can_edit_metrics": manager and engagement.status != EngagementStatus.CLOSED,
@@ -649,7 +664,11 @@ def metric_edit(request, public_id):
     if not _manager(actor):
         raise PermissionDenied("Only the orchestrator's staff change metrics.")
     values = selectors.metric_values(actor=actor, metric=metric)
-    initial = {name: getattr(metric, name) for name in MetricForm.base_fields}
+    initial = {
+        name: plain(value) if isinstance(value, Decimal) else value
+        for name in MetricForm.base_fields
+        if (value := getattr(metric, name)) is not None
+    }
     form = MetricForm(request.POST or None, initial=initial)
     frozen = bool(values) or engagement.status == EngagementStatus.CLOSED
     if values:  # the service refuses these once values exist; say so before the user tries
@@ -859,6 +878,9 @@ def report_page(request, public_id):
     outcome = context["report"]
     if outcome is None and not actor.is_orchestrator:
         raise Http404("Not found.")
+    if outcome is None and not engagement.measurement_closed_at:
+        messages.info(request, "The outcome report is drafted once the final measurement is taken.")
+        return redirect("engagements:engagement-detail", engagement.public_id)
     context |= {
         "series": {str(row["metric"].public_id): row["series"] for row in context["rows"]},
         "customer_admin": _customer_admin(actor, engagement),
