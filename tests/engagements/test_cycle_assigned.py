@@ -58,6 +58,8 @@ def test_an_assigned_organisation_sees_the_engagement_read_only(
     assert str(closed.public_id) not in ids
     row = next(r for r in rows if r["id"] == str(tracking.public_id))
     assert row["budget"] is None and row["commercial_model"] == ""
+    model = tracking.commercial_model  # nor does a filter on the model reveal it
+    assert client.get(f"/api/v1/engagements?commercial_model={model}").json()["results"] == []
     page = client.get("/engagements/?q=Invoice automation")
     assert page.status_code == 200 and page.content.count(str(tracking.public_id).encode()) >= 1
     export = b"".join(client.get("/engagements/?export=csv").streaming_content)

@@ -165,13 +165,23 @@ class EngagementFilter(django_filters.FilterSet):
         choices=EngagementStatus.choices, empty_label="Any status", widget=FastSelect
     )
     commercial_model = django_filters.ChoiceFilter(
-        choices=CommercialModel.choices, empty_label="Any model", widget=FastSelect
+        choices=CommercialModel.choices,
+        empty_label="Any model",
+        widget=FastSelect,
+        method="filter_commercial_model",
     )
     customer = django_filters.CharFilter(
         field_name="customer__name", lookup_expr="icontains", label="Customer"
     )
     starts_after = _date("start_date", "gte", "Starting from")
     ends_before = _date("end_date", "lte", "Ending by")
+
+    def filter_commercial_model(self, queryset, name, value):
+        # rows read for an organisation only assigned to them do not show the model: a filter
+        # on it must not reveal it either
+        if "as_customer" in queryset.query.annotations:
+            queryset = queryset.filter(as_customer=True)
+        return queryset.filter(commercial_model=value)
 
     class Meta:
         model = Engagement
