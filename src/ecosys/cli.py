@@ -272,25 +272,46 @@ def cmd_export(args) -> None:
 
 
 def cmd_bundle_export(args) -> None:
-    """Write the workspace's exit bundle (or one organisation's share) with a progress bar."""
+    """Write the workspace's exit bundle (or one organisation's share, or one engagement, whole
+    or with --organization as its customer sees it) with a progress bar."""
     from django.core.exceptions import ValidationError
     from django_scopes import scope
     from tqdm import tqdm
 
     from ecosys.ecosystem.models import Organization
+    from ecosys.engagements.models import Engagement
     from ecosys.portability.bundle_export import ORGANIZATION, WORKSPACE, export_bundle
+
+    def find(model, public_id):
+        try:
+            return model.objects.filter(public_id=public_id).first()
+        except ValidationError:
+            return None
 
     workspace = _workspace(args.workspace)
     output = Path(args.output)
     with scope(workspace=workspace.pk):
-        organization = None
+        organization = engagement = None
         if args.organization:
-            try:
-                organization = Organization.objects.filter(public_id=args.organization).first()
-            except ValidationError:
-                organization = None
+            organization = find(Organization, args.organization)
             if organization is None:
                 sys.exit(f"No organisation {args.organization} in workspace {workspace.slug}.")
+        if args.engagement:
+            engagement = find(Engagement, args.engagement)
+            if engagement is None:
+                sys.exit(f"No engagement {args.engagement} in workspace {workspace.slug}.")
+            if organization is not None and organization.pk not in (
+                engagement.customer_id,
+                workspace.orchestrator_id,
+            ):
+                sys.exit(
+                    f"{organization.name} is not the customer of {engagement.title}: an "
+                    "engagement is exported whole or as its customer sees it."
+                )
+        if engagement is not None:
+            kind = "engagement"
+        else:
+            kind = ORGANIZATION if organization else WORKSPACE
         partial = output.with_name(output.name + ".partial")
         try:
             with partial.open("wb") as handle, tqdm(total=100, desc="export", unit="%") as bar:
@@ -301,8 +322,9 @@ def cmd_bundle_export(args) -> None:
 
                 manifest = export_bundle(
                     workspace,
-                    scope=ORGANIZATION if organization else WORKSPACE,
+                    scope=kind,
                     organization=organization,
+                    engagement=engagement,
                     out=handle,
                     progress=progress,
                 )
@@ -311,7 +333,11 @@ def cmd_bundle_export(args) -> None:
             raise
         partial.replace(output)
     records = sum(entry["count"] for entry in manifest.entities.values())
-    what = organization.name if organization else f"workspace {workspace.slug}"
+    if engagement is not None:
+        view = f" as {organization.name} sees it" if manifest.organization else ""
+        what = f"engagement {engagement.title}{view}"
+    else:
+        what = organization.name if organization else f"workspace {workspace.slug}"
     print(f"Wrote the bundle of {what} to {output}: {records:,} records.")
 
 
@@ -523,7 +549,12 @@ def build_parser() -> argparse.ArgumentParser:
     bexp = sub.add_parser("bundle-export", help="write an exit bundle (ZIP) of the workspace")
     bexp.add_argument("output", metavar="OUT.zip")
     bexp.add_argument("--workspace", help="workspace slug (default: the first)")
-    bexp.add_argument("--organization", help="UUID: only this organisation's share")
+    bexp.add_argument(
+        "--organization",
+        help="UUID: only this organisation's share (with --engagement: the engagement as this, "
+        "its customer, sees it)",
+    )
+    bexp.add_argument("--engagement", help="UUID: only this engagement")
     bexp.set_defaults(func=cmd_bundle_export)
     bimp = sub.add_parser("bundle-import", help="check and import an exit bundle (ZIP)")
     bimp.add_argument("file", metavar="IN.zip")

@@ -15,7 +15,12 @@ PAGES = (
     "/bundles/{bundle}/",
     "/bundles/{bundle}/download/?token={bundle_token}",
 )
-LISTS = ("/bundles/", "/bundles/export/", "/bundles/import/")
+LISTS = (
+    "/bundles/",
+    "/bundles/export/",
+    "/bundles/import/",
+    "/bundles/engagements/suggest/?engagement__search=a",
+)
 
 
 def objects(workspace, actors, organizations) -> dict:

@@ -9,6 +9,7 @@ from typing import Literal
 from uuid import UUID
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -28,13 +29,22 @@ ERRORS = {401: Detail, 403: Detail, 404: Detail}
 
 
 class BundleExportIn(Schema):
-    scope: Literal["workspace", "organization"] | None = Field(
+    scope: Literal["workspace", "organization", "engagement"] | None = Field(
         None,
-        description="`workspace` (the orchestrator only; its default) or `organization`: one "
-        "organisation's share (the default for an organisation's admin, who exports its own).",
+        description="`workspace` (the orchestrator only; its default), `organization`: one "
+        "organisation's share (the default for an organisation's admin, who exports its own), "
+        "or `engagement`: one engagement (the default when `engagement_id` is given).",
     )
     organization_id: UUID | None = Field(
-        None, description="The organisation (orchestrator, organisation scope); else your own."
+        None,
+        description="Organisation scope: the organisation (orchestrator); else your own. "
+        "Engagement scope: the orchestrator may give the engagement's customer to export what "
+        "its portal shows; a customer's admin always gets that view.",
+    )
+    engagement_id: UUID | None = Field(
+        None,
+        description="Engagement scope: the engagement (the orchestrator: any; an organisation's "
+        "admin: one whose customer it is).",
     )
 
 
@@ -43,6 +53,7 @@ class BundleJobOut(Schema):
     kind: str
     scope: str
     organization_id: UUID | None
+    engagement_id: UUID | None
     scope_label: str
     status: str = Field(description="queued, running, done, failed or expired")
     phase: str
@@ -81,6 +92,7 @@ def job_out(job: BundleJob) -> dict:
         "kind": job.kind,
         "scope": job.scope,
         "organization_id": job.organization.public_id if job.organization else None,
+        "engagement_id": job.engagement.public_id if job.engagement else None,
         "scope_label": job.scope_label,
         "status": job.status,
         "phase": job.phase,
@@ -115,7 +127,8 @@ def _job(request, bundle_id: UUID) -> BundleJob:
 @access_rule("portability.bundlejob:view")
 def bundle_list(request):
     """Exports and imports you can see (an organisation's admin: its own). Filters: `kind`
-    (export, import), `status`, `scope`; `q` searches the scope, file and requester."""
+    (export, import), `status`, `scope` (workspace, organization, engagement), `engagement`
+    (its UUID); `q` searches the scope, file and requester."""
     rows = list_apply(
         selectors_bundles.bundle_job_list(actor=request.auth),
         request.GET,
@@ -127,15 +140,29 @@ def bundle_list(request):
 @router.post("/bundles/export", response={202: BundleJobOut, **ERRORS})
 @access_rule("portability.bundlejob:add")
 def bundle_export_start(request, payload: BundleExportIn):
-    """Queue an export; poll the job, then fetch its download link."""
+    """Queue an export; poll the job, then fetch its download link. An engagement that is not
+    yours (not its customer) is 404; an organisation's member gets 403."""
     actor = request.auth
+    if not jobs.may_export(actor):
+        raise PermissionDenied("Only the orchestrator or an organisation's admin exports bundles.")
     organization = (
         organization_get(actor=actor, public_id=payload.organization_id)
         if payload.organization_id
         else None
     )
-    scope = payload.scope or ("workspace" if actor.is_orchestrator else "organization")
-    job = jobs.bundle_export_start(actor=actor, scope=scope, organization=organization)
+    engagement = (
+        selectors_bundles.exportable_engagement_get(actor=actor, public_id=payload.engagement_id)
+        if payload.engagement_id
+        else None
+    )
+    scope = payload.scope or (
+        "engagement"
+        if engagement is not None
+        else ("workspace" if actor.is_orchestrator else "organization")
+    )
+    job = jobs.bundle_export_start(
+        actor=actor, scope=scope, organization=organization, engagement=engagement
+    )
     return Status(202, job_out(_job(request, job.public_id)))
 
 

@@ -3,10 +3,11 @@ the job, the file kept under ECOSYS_BUNDLE_DIR until it expires, signed download
 e-mail to the requester at the end, and the daily job that deletes expired files.
 
 Who may do what (pages and API alike): the orchestrator's admins and staff export the whole
-workspace or any organisation's share; an external organisation's admin exports only its own
-organisation ("everything that is ours"); only the orchestrator's admins import, into their
-own workspace. A job is seen (and its bundle downloaded) by the requester's organisation and
-by the orchestrator.
+workspace, any organisation's share or any engagement (whole, or as its customer sees it); an
+external organisation's admin exports only its own organisation ("everything that is ours") or
+one engagement whose customer it is (what its portal shows of it); only the orchestrator's
+admins import, into their own workspace. A job is seen (and its bundle downloaded) by the
+requester's organisation and by the orchestrator.
 """
 
 from __future__ import annotations
@@ -103,17 +104,24 @@ def _enqueue(job: BundleJob) -> None:
 
 
 @transaction.atomic
-def bundle_export_start(*, actor: Actor, scope: str, organization=None) -> BundleJob:
-    """Queue an export of the workspace, or of one organisation's share."""
+def bundle_export_start(
+    *, actor: Actor, scope: str, organization=None, engagement=None
+) -> BundleJob:
+    """Queue an export of the workspace, of one organisation's share, or of one engagement
+    (all of it, or with ``organization`` its customer: what the customer's portal shows)."""
     _requester(actor)
     if not may_export(actor):
         raise PermissionDenied(
             "Only the orchestrator's admins and staff, or an organisation's admin, export bundles."
         )
     if scope not in BundleScope.values:
-        raise ValidationError({"scope": "Choose the whole workspace or one organisation."})
+        raise ValidationError(
+            {"scope": "Choose the whole workspace, one organisation or one engagement."}
+        )
     workspace = actor.workspace
-    if not actor.is_orchestrator:
+    if scope == BundleScope.ENGAGEMENT:
+        organization = _engagement_scope_check(actor, engagement, organization)
+    elif not actor.is_orchestrator:
         own = actor.membership.organization
         if scope != BundleScope.ORGANIZATION or (
             organization is not None and organization.pk != own.pk
@@ -128,10 +136,13 @@ def bundle_export_start(*, actor: Actor, scope: str, organization=None) -> Bundl
         raise ValidationError(
             {"organization": "The orchestrator's share is the whole workspace: export that."}
         )
+    if scope != BundleScope.ENGAGEMENT:
+        engagement = None
     running = BundleJob.objects.filter(
         kind=BundleJobKind.EXPORT,
         scope=scope,
         organization=organization,
+        engagement=engagement,
         requester_organization_id=actor.organization_id,
         status__in=(BundleJobStatus.QUEUED, BundleJobStatus.RUNNING),
     ).first()
@@ -145,7 +156,8 @@ def bundle_export_start(*, actor: Actor, scope: str, organization=None) -> Bundl
         kind=BundleJobKind.EXPORT,
         scope=scope,
         organization=organization,
-        scope_label=(organization.name if organization else workspace.name)[:300],
+        engagement=engagement,
+        scope_label=_scope_label(workspace, organization, engagement)[:300],
         requested_by=actor.user,
         requester_organization_id=actor.organization_id,
         phase="waiting for the background worker",
@@ -155,6 +167,41 @@ def bundle_export_start(*, actor: Actor, scope: str, organization=None) -> Bundl
     )
     _enqueue(job)
     return job
+
+
+def _engagement_scope_check(actor: Actor, engagement, organization):
+    """The organisation whose view of the engagement is exported: None (all of it, the
+    orchestrator's) or the engagement's customer (its portal's view; always so for the
+    customer's own admin)."""
+    from ecosys.engagements.bundle import may_export_engagement
+
+    if engagement is None:
+        raise ValidationError({"engagement": "Choose the engagement to export."})
+    if engagement.workspace_id != actor.workspace.pk or not may_export_engagement(
+        actor, engagement
+    ):
+        raise PermissionDenied(
+            "Only the orchestrator or the engagement's customer's admin exports an engagement."
+        )
+    if not actor.is_orchestrator:
+        return actor.membership.organization  # the customer: never more than its portal shows
+    if organization is None or organization.pk == actor.workspace.orchestrator_id:
+        return None
+    if organization.pk != engagement.customer_id:
+        raise ValidationError(
+            {
+                "organization": "An engagement is exported whole or as its customer sees it; "
+                f"{organization.name} is not its customer."
+            }
+        )
+    return organization
+
+
+def _scope_label(workspace: Workspace, organization, engagement) -> str:
+    if engagement is not None:
+        view = f" ({organization.name}'s view)" if organization is not None else ""
+        return f"engagement {engagement.title}{view}"
+    return organization.name if organization else workspace.name
 
 
 def _store_upload(workspace: Workspace, upload: BinaryIO) -> tuple[str, str, int]:
@@ -355,7 +402,7 @@ def bundle_job_execute(job: BundleJob) -> BundleJob:
         return job
     actor = _actor_of(job)
     allowed = may_export if job.kind == BundleJobKind.EXPORT else may_import
-    if actor is None or not allowed(actor):
+    if actor is None or not allowed(actor) or not _may_still_export_engagement(actor, job):
         return _fail(job, "The member who asked for this may no longer do it; nothing was done.")
     BundleJob.objects.filter(pk=job.pk).update(
         status=BundleJobStatus.RUNNING, started_at=timezone.now(), phase="starting"
@@ -370,11 +417,23 @@ def bundle_job_execute(job: BundleJob) -> BundleJob:
                           f"{error}); nothing was written.")  # fmt: skip
 
 
+def _may_still_export_engagement(actor: Actor, job: BundleJob) -> bool:
+    from ecosys.engagements.bundle import may_export_engagement
+
+    if job.kind != BundleJobKind.EXPORT or job.scope != BundleScope.ENGAGEMENT:
+        return True
+    if job.engagement is None:
+        return True  # reported by _export: the engagement no longer exists
+    return may_export_engagement(actor, job.engagement)
+
+
 def _export(job: BundleJob) -> BundleJob:
     from .bundle_export import export_bundle
 
     if job.scope == BundleScope.ORGANIZATION and job.organization_id is None:
         return _fail(job, "The organisation to export no longer exists.")
+    if job.scope == BundleScope.ENGAGEMENT and job.engagement_id is None:
+        return _fail(job, "The engagement to export no longer exists.")
     name = f"{job.public_id}.zip"
     target = _workspace_dir(job.workspace) / name
     digest, size = hashlib.sha256(), 0
@@ -383,7 +442,8 @@ def _export(job: BundleJob) -> BundleJob:
             manifest = export_bundle(
                 job.workspace,
                 scope=job.scope,
-                organization=job.organization if job.scope == BundleScope.ORGANIZATION else None,
+                organization=job.organization if job.scope != BundleScope.WORKSPACE else None,
+                engagement=job.engagement if job.scope == BundleScope.ENGAGEMENT else None,
                 out=handle,
                 progress=_ProgressWriter(job, "exporting "),
             )
@@ -395,7 +455,10 @@ def _export(job: BundleJob) -> BundleJob:
         target.unlink(missing_ok=True)
         raise
     finished = timezone.now()
-    label = job.organization.name if job.organization_id else job.workspace.slug
+    if job.scope == BundleScope.ENGAGEMENT:
+        label = f"engagement-{job.engagement.title}"
+    else:
+        label = job.organization.name if job.organization_id else job.workspace.slug
     return _finish(
         job,
         status=BundleJobStatus.DONE,

@@ -1,6 +1,7 @@
 """How the list of exit bundle jobs is searched, filtered, sorted, shown and exported."""
 
 import django_filters
+from django import forms
 
 from ecosys.core.listing import Column, ListSpec
 from ecosys.core.widgets import FastSelect
@@ -19,9 +20,13 @@ class BundleJobFilter(django_filters.FilterSet):
         choices=BundleScope.choices, empty_label="Any scope", widget=FastSelect
     )
 
+    engagement = django_filters.UUIDFilter(
+        field_name="engagement__public_id", label="Engagement", widget=forms.HiddenInput
+    )
+
     class Meta:
         model = BundleJob
-        fields = ["kind", "status", "scope"]
+        fields = ["kind", "status", "scope", "engagement"]
 
 
 def _result(job: BundleJob) -> str:
@@ -37,7 +42,10 @@ def _result(job: BundleJob) -> str:
 
 BUNDLE_JOBS = ListSpec(
     filterset=BundleJobFilter,
-    search_fields=("scope_label", "file_name", "requested_by__email", "organization__name"),
+    search_fields=(
+        "scope_label", "file_name", "requested_by__email", "organization__name",
+        "engagement__title",
+    ),
     columns=(
         Column("id", "ID", lambda j: j.public_id),
         Column("what", "What", lambda j: str(j), sort="scope_label", link=True),
@@ -53,6 +61,11 @@ BUNDLE_JOBS = ListSpec(
             "organization", "Organisation",
             lambda j: j.organization.public_id if j.organization else None,
             display=lambda j: j.organization.name if j.organization else "", in_table=False,
+        ),
+        Column(
+            "engagement", "Engagement",
+            lambda j: j.engagement.public_id if j.engagement else None,
+            display=lambda j: j.engagement.title if j.engagement else "", in_table=False,
         ),
         Column(
             "status", "Status", lambda j: j.status, sort="status",
@@ -78,5 +91,5 @@ BUNDLE_JOBS = ListSpec(
     ),
     default_sort="-created_at",
     export_name="bundles",
-    related=("organization", "requested_by"),
+    related=("organization", "engagement", "requested_by"),
 )  # fmt: skip

@@ -213,6 +213,7 @@ class BundleJobKind(models.TextChoices):
 class BundleScope(models.TextChoices):
     WORKSPACE = "workspace", "The whole workspace"
     ORGANIZATION = "organization", "One organisation's share"
+    ENGAGEMENT = "engagement", "One engagement"
 
 
 class BundleJobStatus(models.TextChoices):
@@ -243,7 +244,16 @@ class BundleJob(TenantModel):
         null=True,
         blank=True,
         related_name="+",
-        help_text="The organisation whose share is exported (organisation scope).",
+        help_text="The organisation whose share is exported (organisation scope), or the "
+        "customer whose view of the engagement is exported (engagement scope).",
+    )
+    engagement = models.ForeignKey(
+        "engagements.Engagement",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The engagement exported (engagement scope).",
     )
     scope_label = models.CharField(max_length=300, blank=True)
     requested_by = models.ForeignKey(

@@ -7,6 +7,11 @@ from . import views_bundles
 urlpatterns: list = [
     path("bundles/", views_bundles.bundle_list, name="bundle-list"),
     path("bundles/export/", views_bundles.bundle_export, name="bundle-export"),
+    path(
+        "bundles/engagements/suggest/",
+        views_bundles.bundle_engagement_suggest,
+        name="bundle-engagement-suggest",
+    ),
     path("bundles/import/", views_bundles.bundle_import, name="bundle-import"),
     path("bundles/<uuid:public_id>/", views_bundles.bundle_detail, name="bundle-detail"),
     path(

@@ -1,9 +1,12 @@
 """Exit bundle pages: the list of exports and imports, the export and import forms, a job's
 page with its progress (polled while it runs), report and signed download link."""
 
+import uuid
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse
+from django.db.models import Q
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -44,26 +47,25 @@ def bundle_export(request):
         if actor.is_orchestrator
         else None
     )
+    engagements = selectors_bundles.exportable_engagements(actor=actor)
+    initial = {"scope": BundleScope.WORKSPACE}
+    if request.GET.get("organization"):
+        initial.update(scope=BundleScope.ORGANIZATION, organization=request.GET["organization"])
+    if request.GET.get("engagement"):
+        # ?engagement=<uuid> from the engagement's page: 404 when it is not the actor's to export
+        engagement = selectors_bundles.exportable_engagement_get(
+            actor=actor, public_id=_uuid_or_404(request.GET["engagement"])
+        )
+        initial.update(scope=BundleScope.ENGAGEMENT, engagement=str(engagement.public_id))
     form = BundleExportForm(
         request.POST if request.method == "POST" else None,
         organizations=organizations,
-        initial={
-            "organization": request.GET.get("organization"),
-            "scope": BundleScope.ORGANIZATION
-            if request.GET.get("organization")
-            else BundleScope.WORKSPACE,
-        },
+        engagements=engagements,
+        initial=initial,
     )
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        job = apply_service(
-            form,
-            lambda: jobs.bundle_export_start(
-                actor=actor,
-                scope=data.get("scope", BundleScope.ORGANIZATION),
-                organization=data.get("organization"),
-            ),
-        )
+        arguments = form.export_arguments()
+        job = apply_service(form, lambda: jobs.bundle_export_start(actor=actor, **arguments))
         if job is not None:
             messages.success(request, "Export queued; this page follows its progress.")
             return redirect("portability:bundle-detail", job.public_id)
@@ -72,6 +74,30 @@ def bundle_export(request):
         "portability/bundle_export.html",
         {"form": form, "ttl_hours": jobs.ttl().total_seconds() // 3600},
     )
+
+
+def _uuid_or_404(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise Http404("No such engagement.") from None
+
+
+@page("portability.bundlejob:add")
+def bundle_engagement_suggest(request):
+    """Suggestions for the engagement search box of the export form: the engagements the actor
+    may export (the orchestrator: any; a customer's admin: its own)."""
+    text = next((value for key, value in request.GET.items() if key.endswith("search")), "")
+    matches = []
+    if text.strip():
+        rows = selectors_bundles.exportable_engagements(actor=request.actor)
+        matches = [
+            (public_id, f"{title} ({customer})")
+            for public_id, title, customer in rows.filter(
+                Q(title__icontains=text.strip()) | Q(customer__name__icontains=text.strip())
+            ).values_list("public_id", "title", "customer__name")[:12]
+        ]
+    return render(request, "core/partials/suggestions.html", {"matches": matches})
 
 
 @page("portability.bundlejob:manage")
