@@ -25,6 +25,7 @@ from importlib.metadata import version
 from pathlib import PurePosixPath
 from uuid import UUID
 
+from django.db import connection
 from django.db.models import Case, F, QuerySet, Value, When
 from django.utils import timezone
 
@@ -102,7 +103,34 @@ def encode(value):
     return value
 
 
-_dumps = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode
+def _c_encoder(encoder: json.JSONEncoder) -> Callable[[object], str]:
+    """``encoder.encode`` without building the C encoder again on every call (most of its
+    cost for small values); the same text, no circular-reference check (records are trees)."""
+    make = json.encoder.c_make_encoder
+    if make is None:  # pragma: no cover - CPython always has the C encoder
+        return encoder.encode
+    iterencode = make(
+        None,
+        encoder.default,
+        json.encoder.encode_basestring
+        if not encoder.ensure_ascii
+        else json.encoder.encode_basestring_ascii,
+        None,
+        encoder.key_separator,
+        encoder.item_separator,
+        encoder.sort_keys,
+        encoder.skipkeys,
+        encoder.allow_nan,
+    )
+    join = "".join
+
+    def encode(value) -> str:
+        return join(iterencode(value, 0))
+
+    return encode
+
+
+_dumps = _c_encoder(json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":")))
 
 
 def record_line(record: dict) -> bytes:
@@ -216,7 +244,7 @@ class ExportIds:
 
 
 _esc = json.encoder.encode_basestring  # what the encoder above does to a string (C)
-_csv_dumps = json.JSONEncoder(sort_keys=True, ensure_ascii=False).encode
+_csv_dumps = _c_encoder(json.JSONEncoder(sort_keys=True, ensure_ascii=False))
 
 
 def _j_str_null(value) -> str:
@@ -263,6 +291,8 @@ _TO_TEXT = {
     "DecimalField": str,
     "UUIDField": _text,
 }
+# With _TextLoaders active these arrive as the record's text already.
+_LOADED_AS_TEXT = frozenset({"DateTimeField", "DateField", "UUIDField"})
 _INT = {
     "AutoField",
     "BigIntegerField",
@@ -274,20 +304,99 @@ _INT = {
 }
 
 
+class _TextLoaders:
+    """On PostgreSQL, while entities are written: timestamps, dates and UUIDs arrive as the
+    text a record holds, straight from the server's text (no datetime/UUID objects made and
+    formatted again, no pure-Python timestamp parsing). Only this connection, and only inside
+    the ``with``; anything unexpected (another time zone, years outside 1000-9999, BC,
+    infinity) goes through the loader that was registered before, then the usual encoding,
+    so the bytes are those of the Python path."""
+
+    def __init__(self, connection):
+        self.connection = connection
+        self.active = False
+        self.saved: list[tuple[str, type]] = []
+
+    def __enter__(self):
+        if self.connection.vendor != "postgresql":
+            return self
+        from psycopg.adapt import Loader
+        from psycopg.pq import Format
+
+        self.connection.ensure_connection()
+        adapters = self.connection.connection.adapters
+        types = adapters.types
+        slow: dict[str, type] = {}
+        for name in ("timestamptz", "date", "uuid"):
+            oid = types[name].oid
+            slow[name] = adapters.get_loader(oid, Format.TEXT)
+            self.saved.append((name, slow[name]))
+
+        class Timestamp(Loader):
+            # Django compares it with the connection's before each cursor (else it puts its
+            # own loader on the cursor); the fast path is taken only for UTC text anyway.
+            timezone = getattr(slow["timestamptz"], "timezone", None)
+
+            def __init__(self, oid, context=None):
+                super().__init__(oid, context)
+                self.slow = slow["timestamptz"](oid, context)
+
+            def load(self, data):
+                text = str(data, "ascii")
+                # "2025-01-02 03:04:05[.fraction]+00", the server's ISO text in UTC
+                if len(text) >= 22 and text[-3:] == "+00" and text[4] == "-" and text[10] == " ":
+                    if len(text) == 22:
+                        return f"{text[:10]}T{text[11:19]}+00:00"
+                    if text[19] == ".":
+                        return f"{text[:10]}T{text[11:19]}.{text[20:-3]:0<6}+00:00"
+                value = self.slow.load(data)
+                return value if isinstance(value, str) else _iso_utc(value)
+
+        class Day(Loader):
+            def __init__(self, oid, context=None):
+                super().__init__(oid, context)
+                self.slow = slow["date"](oid, context)
+
+            def load(self, data):
+                text = str(data, "ascii")
+                if len(text) == 10 and text[4] == "-" and text[7] == "-":
+                    return text
+                value = self.slow.load(data)
+                return value if isinstance(value, str) else value.isoformat()
+
+        class Uuid(Loader):
+            def load(self, data):
+                return str(data, "ascii")
+
+        for name, loader in (("timestamptz", Timestamp), ("date", Day), ("uuid", Uuid)):
+            adapters.register_loader(name, loader)
+        self.active = True
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.active and self.connection.connection is not None:
+            adapters = self.connection.connection.adapters
+            for name, loader in self.saved:
+                adapters.register_loader(name, loader)
+        self.active = False
+
+
 class _Encoder:
     """One entity's export, compiled once: the query (one per entity, every reference's UUID
     and every user's e-mail joined in, no model instances), a converter per column that needs
     one, and a JSON template with the keys in sorted order, so a record's line is one ``%``
     of per-column encoders (C functions for most columns) and its CSV row the same values."""
 
-    def __init__(self, declaration: Declaration, scope: _Scope, ids: ExportIds):
+    def __init__(
+        self, declaration: Declaration, scope: _Scope, ids: ExportIds, text_loaded: bool = False
+    ):
         self.declaration, self.scope, self.ids = declaration, scope, ids
         d = declaration
         self.columns = d.columns()
         self.many = [name for name in d.refs if d.is_many(name)]
         self.many_users = [name for name in d.users if d.is_many(name)]
         expressions: dict[str, object] = {"id": F("public_id")}
-        converters: list[tuple[str, Callable]] = [("id", _text)]
+        converters: list[tuple[str, Callable]] = [] if text_loaded else [("id", _text)]
         json_of: dict[str, Callable] = {"id": _esc}
         csv_of: dict[int, Callable] = {}
         for name in d.fields:
@@ -298,7 +407,8 @@ class _Encoder:
             if convert is not None:
                 json_of[name], csv_of[name] = _dumps, _csv_value
             elif kind in _TO_TEXT or type(item).__name__ == "CountryField":
-                converters.append((name, _TO_TEXT.get(kind, encode)))
+                if not (text_loaded and kind in _LOADED_AS_TEXT):
+                    converters.append((name, _TO_TEXT.get(kind, encode)))
                 json_of[name] = _j_str_null if item.null else _esc
             elif kind in ("CharField", "TextField", "EmailField", "SlugField", "URLField"):
                 json_of[name] = _j_str_null if item.null else _esc
@@ -322,7 +432,8 @@ class _Encoder:
                 visible = scope.queryset(declaration_of(d.field(name).related_model)).values("pk")
                 target = Case(When(**{f"{name}__in": visible}, then=target), default=Value(None))
             expressions[name] = target
-            converters.append((name, _text))
+            if not text_loaded:
+                converters.append((name, _text))
             json_of[name] = _j_str_null
         allowed = scope.member_ids()
         for name in d.users:
@@ -582,8 +693,11 @@ def export_bundle(
 
 def _write_entity(writer: _Writer, declaration: Declaration, context: _Scope, ids) -> int:
     count = 0
-    encoder = _Encoder(declaration, context, ids)
-    with tempfile.SpooledTemporaryFile(max_size=8 << 20, mode="w+b") as spool:
+    with (
+        _TextLoaders(connection) as loaders,
+        tempfile.SpooledTemporaryFile(max_size=8 << 20, mode="w+b") as spool,
+    ):
+        encoder = _Encoder(declaration, context, ids, text_loaded=loaders.active)
         text = io.TextIOWrapper(spool, encoding="utf-8", newline="")
         table = csv.writer(text)
         table.writerow(encoder.columns)
