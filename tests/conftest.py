@@ -24,7 +24,8 @@ def django_db_setup(django_db_setup, django_db_blocker):
     """Load the small demo once per test database; each test runs in a rolled-back transaction."""
     with django_db_blocker.unblock():
         if not Workspace.objects.exists():
-            demo_load(size="small")
+            # Engagement tests build their own engagements (the browser tests load them all).
+            demo_load(size="small", engagements=False)
 
 
 @pytest.fixture

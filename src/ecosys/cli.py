@@ -54,8 +54,10 @@ def _print_logins(workspace) -> None:
     if workspace.slug != DEMO_SLUG:
         return
     print(f"\nDemo logins for {workspace.name} (password: {DEMO_PASSWORD}):")
-    for email, role, organization in demo_logins(workspace):
-        print(f"  {email:<28} {role:<20} {organization}")
+    logins = demo_logins(workspace)
+    width = max((len(email) for email, _, _ in logins), default=0) + 2
+    for email, role, organization in logins:
+        print(f"  {email:<{width}} {role:<20} {organization}")
     print()
 
 

@@ -88,6 +88,8 @@ def test_an_assigned_organisation_sees_the_engagement_read_only(
         f"/engagements/{tracking.public_id}/time/",
         f"/engagements/{tracking.public_id}/settlements/",
         f"/engagements/{tracking.public_id}/report/",
+        f"/engagements/{tracking.public_id}/staffing/",
+        f"/api/v1/engagements/{tracking.public_id}/roles",
         f"/api/v1/engagements/{tracking.public_id}/report",
         f"/api/v1/engagements/{tracking.public_id}/benefit",
         f"/api/v1/engagements/{tracking.public_id}/terms",

@@ -101,6 +101,9 @@ declare(
 )
 declare(
     Engagement,
+    # Organisations whose people are only assigned to it see a few facts, not the engagement's
+    # data: only the customer's share holds it.
+    portal=lambda rows, actor: rows.filter(customer_id=actor.organization_id),
     fields=[
         "title",
         "scope",

@@ -101,10 +101,10 @@ def availability_weeks(person: Person, start: dt.date, weeks: int = 26) -> list[
 
 
 def engagement_get(*, actor: Actor, public_id, action: str = VIEW) -> Engagement:
-    return get_visible(
-        Engagement.objects.select_related("customer", "offering"), actor, action=action,
-        public_id=public_id,
-    )  # fmt: skip
+    rows = Engagement.objects.select_related("customer", "offering")
+    if not actor.is_orchestrator:  # assigned organisations use "Our assignments", not this page
+        rows = rows.filter(customer_id=actor.organization_id)
+    return get_visible(rows, actor, action=action, public_id=public_id)
 
 
 def role_list(*, actor: Actor, engagement: Engagement | None = None) -> QuerySet[EngagementRole]:

@@ -14,6 +14,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django_scopes import scope
 
 from ecosys.analytics.ingest import ISO_CURRENCIES
 from ecosys.core.access import ADD, CHANGE, DELETE, Actor, ensure
@@ -451,11 +452,12 @@ def _notify_assigned(assignment: Assignment) -> None:
         f"{role.name} ({role.skill}), {assignment.share:.0%} of your week from "
         f"{assignment.start_date:%Y-%m-%d} to {assignment.end_date:%Y-%m-%d}.\n"
     )
-    pk = assignment.pk
+    pk, workspace = assignment.pk, assignment.workspace
 
-    def send():
+    def send():  # after commit, outside the caller's scope
         send_mail(subject=subject, message=body, from_email=None, recipient_list=[person.email])
-        Assignment.objects.filter(pk=pk).update(notified_at=timezone.now())
+        with scope(workspace=workspace):
+            Assignment.objects.filter(pk=pk).update(notified_at=timezone.now())
 
     transaction.on_commit(send)
 
