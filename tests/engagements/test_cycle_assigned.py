@@ -230,3 +230,13 @@ def test_the_demo_engagements_and_their_supplier_login(workspace):
     rows = list(selectors_cycle.engagement_list(actor=actor))
     assert demo["tracking"] in rows and demo["staffing"] not in rows
     assert all(not selectors_cycle.shows_money(row) for row in rows)
+
+
+def test_engagement_page_offers_its_bundle_to_those_who_may_export_it(cycle, client_as):
+    tracking = cycle["tracking"]
+    link = f"/bundles/export/?engagement={tracking.public_id}"
+    staff = client_as("orchestrator_staff").get(f"/engagements/{tracking.public_id}/")
+    assert link in staff.content.decode()
+    assert client_as("orchestrator_staff").get(link).status_code == 200
+    member = client_as("partner_a_member").get(f"/engagements/{tracking.public_id}/")
+    assert link not in member.content.decode()

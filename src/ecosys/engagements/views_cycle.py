@@ -16,6 +16,8 @@ from ecosys.core.models import Role
 from ecosys.core.pages import apply_service, detail_url, list_response, page
 from ecosys.ecosystem.models import EcosystemRole
 from ecosys.ecosystem.selectors import organization_list, person_list
+from ecosys.engagements.bundle import may_export_engagement
+from ecosys.portability.jobs import may_export
 
 from . import benefit_run, report
 from . import selectors_cycle as selectors
@@ -602,6 +604,9 @@ def engagement_detail(request, public_id):
         context = _engagement_context(request, engagement)
     else:
         context = _assigned_context(request, engagement)
+    context["can_export_bundle"] = may_export(request.actor) and may_export_engagement(
+        request.actor, engagement
+    )
     return render(request, "engagements/cycle_engagement_detail.html", context)
 
 
