@@ -149,15 +149,18 @@ def sign_in(page: Page, email: str) -> None:
     page.get_by_label("Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(re.compile(r"^https?://[^/]+/$"))
-    expect(page.locator("header.topbar summary")).to_have_text(email)
+    expect(page.locator("header.topbar summary").last).to_have_text(email)
 
 
 def nav(page: Page, name: str) -> None:
     """Click a top-bar link, opening its dropdown group first when it sits in one."""
-    link = page.locator("header.topbar").get_by_role("link", name=name, exact=True).first
-    if not link.is_visible():
-        link.locator("xpath=ancestor::details[1]/summary").click()
-    link.click()
+    topbar = page.locator("header.topbar")
+    link = topbar.get_by_role("link", name=name, exact=True)
+    if not link.count():  # inside a closed menu, where it has no role yet
+        exact = re.compile(rf"^\s*{re.escape(name)}\s*$")
+        group = topbar.locator("details", has=page.locator("a", has_text=exact))
+        group.first.locator("summary").click()
+    link.first.click()
 
 
 def results(count: int) -> re.Pattern:
@@ -366,7 +369,9 @@ def test_partner_admin_sees_only_their_own_organisation_and_people(demo, page, b
     )
     topbar = page.locator("header.topbar")
     for orchestrator_only in ("Dashboard", "Organisations", "Graph", "Audit log"):
-        expect(topbar.get_by_role("link", name=orchestrator_only, exact=True)).to_have_count(0)
+        # counted among every link, those of closed menus included
+        exact = re.compile(rf"^\s*{re.escape(orchestrator_only)}\s*$")
+        expect(topbar.locator("a", has_text=exact)).to_have_count(0)
     keep(page, "portal-home-partner-a")
 
     # The organisation list holds their own organisation only.
