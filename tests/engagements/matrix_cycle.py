@@ -18,6 +18,7 @@ PAGES = (
     "/engagements/{cycle_engagement}/report/",
     "/engagements/{cycle_engagement}/report.pdf",
     "/engagements/metrics/{cycle_metric}/edit/",
+    "/engagements/metrics/{cycle_metric}/channel/",
     "/engagements/offerings/{cycle_offering}/",
     "/engagements/offerings/{cycle_offering}/edit/",
     "/working-groups/{cycle_group}/",
@@ -147,6 +148,7 @@ def payloads(ids: dict) -> dict:
             "value_per_unit": "1",
         },
         "metric_update": {"target": "5"},
+        "metric_channel_pull": {"account": "MATRIX-NOBODY", "measure": "orders"},
         "measurement_record": {
             "metric_id": str(ids["cycle_metric"]),
             "kind": "tracking",

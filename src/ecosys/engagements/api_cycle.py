@@ -13,7 +13,7 @@ from ecosys.core.listing import export_response, list_apply
 from ecosys.core.schemas import Detail, Page
 from ecosys.ecosystem.selectors import organization_get, person_get
 
-from . import benefit_run, report
+from . import benefit_run, channel_metrics, report
 from . import selectors_cycle as selectors
 from . import services_cycle as services
 from .lists_cycle import ENGAGEMENTS, INITIATIVES, MEASUREMENTS, OFFERINGS, WORKING_GROUPS
@@ -21,6 +21,8 @@ from .schemas_cycle import (
     BaselineVersionIn,
     BaselineVersionOut,
     BenefitOut,
+    ChannelPullIn,
+    ChannelPullOut,
     CommentIn,
     EngagementDetailOut,
     EngagementIn,
@@ -541,6 +543,20 @@ def metric_update(request, metric_id: UUID, payload: MetricPatchIn):
     metric = selectors.metric_get(actor=actor, public_id=metric_id, action=CHANGE)
     metric = services.metric_update(actor=actor, metric=metric, **payload.dict(exclude_unset=True))
     return metric_out(metric)
+
+
+@router.post(
+    "/engagements/metrics/{uuid:metric_id}/channel", response={200: ChannelPullOut, **ERRORS}
+)
+@access_rule("engagements.measurement:add")
+def metric_channel_pull(request, metric_id: UUID, payload: ChannelPullIn):
+    """Record the metric's values from channel data (the customer's monthly purchases through
+    the channel; every other account's mean as the comparison group), all or none."""
+    actor = request.auth
+    metric = selectors.metric_get(actor=actor, public_id=metric_id, action=CHANGE)
+    if not actor.is_orchestrator:
+        raise PermissionDenied("Only the orchestrator's staff record values.")
+    return channel_metrics.metric_channel_pull(actor=actor, metric=metric, **payload.dict())
 
 
 @router.get("/engagements/measurements", response={200: Page[MeasurementOut], **ERRORS})

@@ -188,6 +188,17 @@ class MetricIn(Schema):
     comparison_label: str = ""
 
 
+class ChannelPullIn(Schema):
+    account: str
+    measure: str
+
+
+class ChannelPullOut(Schema):
+    engagement: int
+    comparison: int
+    skipped: int
+
+
 class MetricPatchIn(Schema):
     name: str | None = None
     unit: str | None = None

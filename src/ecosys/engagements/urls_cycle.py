@@ -34,6 +34,11 @@ urlpatterns = [
     path("engagements/offerings/<uuid:public_id>/", views.offering_detail, name="offering-detail"),
     path("engagements/offerings/<uuid:public_id>/edit/", views.offering_edit, name="offering-edit"),
     path("engagements/metrics/<uuid:public_id>/edit/", views.metric_edit, name="metric-edit"),
+    path(
+        "engagements/metrics/<uuid:public_id>/channel/",
+        views.metric_channel,
+        name="metric-channel",
+    ),
     path("engagements/measurements/", views.measurement_list, name="measurement-list"),
     path(
         "engagements/measurements/<uuid:public_id>/delete/",

@@ -4,6 +4,7 @@ people see the same pages in the portal, narrowed to their own engagements."""
 
 from decimal import Decimal
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
@@ -19,7 +20,7 @@ from ecosys.ecosystem.selectors import organization_list, person_list
 from ecosys.engagements.bundle import may_export_engagement
 from ecosys.portability.jobs import may_export
 
-from . import benefit_run, report
+from . import benefit_run, channel_metrics, report
 from . import selectors_cycle as selectors
 from . import services_cycle as services
 from .forms_cycle import (
@@ -659,6 +660,54 @@ def _deletable(engagement: Engagement, row) -> bool:
         return False
     version = row.baseline_version
     return version is None or version.status == BaselineStatus.DRAFT
+
+
+class ChannelPullForm(forms.Form):
+    account = forms.CharField(
+        max_length=120,
+        help_text="The customer's account code as partners report it in their sell-through.",
+    )
+    measure = forms.ChoiceField(
+        choices=[
+            ("revenue", "Revenue (the channel's base currency)"),
+            ("orders", "Orders"),
+            ("quantity", "Quantity (units)"),
+        ]
+    )
+
+
+@page("engagements.measurement:add")
+def metric_channel(request, public_id):
+    """Record a metric's values from channel data: the customer's monthly purchases through the
+    channel, and every other account's mean as the comparison group."""
+    actor = request.actor
+    metric = selectors.metric_get(actor=actor, public_id=public_id, action=CHANGE)
+    if not _manager(actor):
+        raise PermissionDenied("Only the orchestrator's staff record values.")
+    form = ChannelPullForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        counts = apply_service(
+            form,
+            lambda: channel_metrics.metric_channel_pull(
+                actor=actor, metric=metric, **form.cleaned_data
+            ),
+        )
+        if counts is not None:
+            messages.success(
+                request,
+                f"{counts['engagement']} values of the customer and {counts['comparison']} of the "
+                f"comparison group recorded from channel data ({counts['skipped']} already there).",
+            )
+            return redirect("engagements:metric-edit", metric.public_id)
+    return render(
+        request,
+        "core/form.html",
+        {
+            "form": form,
+            "title": f"{metric.name}: values from channel data",
+            "cancel": reverse("engagements:metric-edit", args=[metric.public_id]),
+        },
+    )
 
 
 @page("engagements.metric:change")

@@ -309,10 +309,11 @@ class Direction(models.TextChoices):
 
 
 class MetricSource(models.TextChoices):
-    # No "channel" source: customers' own KPIs are not in the channel store (see report).
     ENTERED = "entered", "Entered"
     IMPORTED = "imported", "Imported (CSV/XLSX)"
     API = "api", "API"
+    # What the customer bought through the channel (channel_metrics.py).
+    CHANNEL = "channel", "Channel data"
 
 
 class Metric(TenantModel):
