@@ -396,3 +396,24 @@ def test_pages_portal_and_exports(
     with django_assert_max_num_queries(20):
         listed = staff.get(f"/api/v1/engagements/{engagement.public_id}/time-entries")
         assert listed.json()["count"] == 1
+
+
+def test_subscription_counts_people_against_included_people(staff, engagement, people):
+    body = {
+        "model": "subscription", "currency": "EUR", "period": "quarter", "fee": "9000",
+        "included_people": 1, "person_overage_rate": "700",
+        "rates": {str(people[0].public_id): "100", str(people[1].public_id): "90"},
+    }  # fmt: skip
+    refused = _terms(staff, engagement, **{**body, "person_overage_rate": None})
+    assert refused.status_code == 422 and "per person" in refused.content.decode()
+    assert _terms(staff, engagement, **body).status_code == 200
+    _time(staff, engagement, people[0], "2025-04-01", "8")
+    _time(staff, engagement, people[1], "2025-04-02", "3")
+    _approve_all(staff, engagement)
+    response = _json(
+        staff, "post", f"/api/v1/engagements/{engagement.public_id}/settlements",
+        {"day": "2025-05-10"},
+    )  # fmt: skip
+    lines = response.json()["lines"]
+    assert [line["amount"] for line in lines] == ["9000.00", "700.00"]
+    assert lines[1]["unit"] == "person" and Decimal(lines[1]["quantity"]) == 1

@@ -298,3 +298,30 @@ def test_allocate_keeps_every_cent():
         Decimal("0.33"),
         Decimal("0.34"),
     ]
+
+
+def test_subscription_capacity_in_people():
+    statement = settlement.subscription(
+        **PERIOD, fee="5000", included_hours=None, overage_rate=None, hours_used="300",
+        included_people=2, person_overage_rate="800", people_used=3,
+    )  # fmt: skip
+    assert [(line.unit, line.quantity, line.amount) for line in statement.lines] == [
+        ("period", Decimal(1), Decimal("5000.00")),
+        ("person", Decimal(1), Decimal("800.00")),
+    ]
+    assert settlement.recompute(statement.inputs) == statement
+    within = settlement.subscription(
+        **PERIOD, fee="5000", included_hours=None, overage_rate=None, hours_used="300",
+        included_people=4, person_overage_rate="800", people_used=3,
+    )  # fmt: skip
+    assert within.total == Decimal("5000.00")
+    # without people capacity the inputs (and so the hash) are those of earlier statements
+    plain = settlement.subscription(
+        **PERIOD, fee="5000", included_hours=None, overage_rate=None, hours_used="1"
+    )
+    assert "included_people" not in plain.inputs
+    with pytest.raises(ValueError, match="overage rate per person"):
+        settlement.subscription(
+            **PERIOD, fee="1", included_hours=None, overage_rate=None, hours_used="0",
+            included_people=1,
+        )  # fmt: skip

@@ -49,6 +49,8 @@ def terms_out(terms) -> dict:
                 "fee",
                 "included_hours",
                 "overage_rate",
+                "included_people",
+                "person_overage_rate",
                 "share",
                 "floor",
                 "cap",

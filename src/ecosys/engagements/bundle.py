@@ -253,6 +253,8 @@ declare(
         "fee",
         "included_hours",
         "overage_rate",
+        "included_people",
+        "person_overage_rate",
         "share",
         "floor",
         "cap",

@@ -36,6 +36,11 @@ class TermsForm(forms.Form):
         max_digits=10, decimal_places=2, required=False, label="Hours included in the fee"
     )
     overage_rate = forms.DecimalField(label="Overage rate per hour", **MONEY)
+    included_people = forms.IntegerField(
+        min_value=0, required=False, label="People included in the fee",
+        help_text="Capacity in people: each person beyond them who works in a period is charged.",
+    )  # fmt: skip
+    person_overage_rate = forms.DecimalField(label="Overage rate per extra person", **MONEY)
     share = forms.DecimalField(
         max_digits=6,
         decimal_places=4,
@@ -85,6 +90,8 @@ class TermsForm(forms.Form):
                     "fee",
                     "included_hours",
                     "overage_rate",
+                    "included_people",
+                    "person_overage_rate",
                     "share",
                     "floor",
                     "cap",

@@ -20,6 +20,10 @@ class TermsIn(Schema):
     fee: Decimal | None = Field(None, description="Subscription fee per period.")
     included_hours: Decimal | None = Field(None, description="Hours included in the fee.")
     overage_rate: Decimal | None = Field(None, description="Per hour beyond the included hours.")
+    included_people: int | None = Field(None, description="People included in the fee.")
+    person_overage_rate: Decimal | None = Field(
+        None, description="Per person beyond the included people, per period."
+    )
     share: Decimal | None = Field(None, description="Gain share, 0..1 of the money benefit.")
     floor: Decimal | None = None
     cap: Decimal | None = None
@@ -47,6 +51,8 @@ class TermsOut(Schema):
     fee: Decimal | None
     included_hours: Decimal | None
     overage_rate: Decimal | None
+    included_people: int | None
+    person_overage_rate: Decimal | None
     share: Decimal | None
     floor: Decimal | None
     cap: Decimal | None

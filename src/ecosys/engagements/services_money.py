@@ -159,7 +159,8 @@ def _on_engagement(engagement: Engagement, person: Person) -> bool:
 # -- commercial terms --------------------------------------------------------------------------
 
 TERMS_FIELDS = [
-    "model", "currency", "period", "fee", "included_hours", "overage_rate", "share", "floor",
+    "model", "currency", "period", "fee", "included_hours", "overage_rate",
+    "included_people", "person_overage_rate", "share", "floor",
     "cap", "settle_on_lower_bound", "schedule", "rates",
 ]  # fmt: skip
 
@@ -216,6 +217,8 @@ def terms_set(
     fee=None,
     included_hours=None,
     overage_rate=None,
+    included_people=None,
+    person_overage_rate=None,
     share=None,
     floor=None,
     cap=None,
@@ -237,6 +240,8 @@ def terms_set(
         "fee": _decimal(fee, "fee", errors, required=model == CommercialModel.SUBSCRIPTION),
         "included_hours": _decimal(included_hours, "included_hours", errors),
         "overage_rate": _decimal(overage_rate, "overage_rate", errors),
+        "included_people": _decimal(included_people, "included_people", errors),
+        "person_overage_rate": _decimal(person_overage_rate, "person_overage_rate", errors),
         "share": _decimal(share, "share", errors, required=model == CommercialModel.GAIN_SHARE),
         "floor": _decimal(floor, "floor", errors),
         "cap": _decimal(cap, "cap", errors),
@@ -255,6 +260,14 @@ def terms_set(
         errors["cap"] = f"The cap ({figures['cap']}) is below the floor ({figures['floor']})."
     if figures["included_hours"] is not None and figures["overage_rate"] is None:
         errors.setdefault("overage_rate", "An included capacity needs an overage rate.")
+    people = figures["included_people"]
+    if people is not None and "included_people" not in errors:
+        if people != people.to_integral_value():
+            errors["included_people"] = "Included people is a whole number."
+        else:
+            figures["included_people"] = int(people)
+    if people is not None and figures["person_overage_rate"] is None:
+        errors.setdefault("person_overage_rate", "Included people need an overage rate per person.")
     schedule_rows = _schedule_clean(schedule, errors)
     rate_rows: dict[str, str] = {}
     for key, value in (rates or {}).items():
@@ -488,6 +501,9 @@ def _subscription_statement(engagement, terms, start, end):
         included_hours=terms.included_hours,
         overage_rate=terms.overage_rate,
         hours_used=sum((entry.hours for entry in entries), Decimal(0)),
+        included_people=terms.included_people,
+        person_overage_rate=terms.person_overage_rate,
+        people_used=len({entry.person_id for entry in entries}),
     )
 
 

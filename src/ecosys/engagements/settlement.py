@@ -234,22 +234,44 @@ def _consulting(inputs: dict) -> Statement:
 
 
 def subscription(
-    *, currency, period_start, period_end, fee, included_hours, overage_rate, hours_used
+    *,
+    currency,
+    period_start,
+    period_end,
+    fee,
+    included_hours,
+    overage_rate,
+    hours_used,
+    included_people=None,
+    person_overage_rate=None,
+    people_used=0,
 ) -> Statement:
-    """A fixed fee for the period; hours beyond the included capacity at the overage rate."""
+    """A fixed fee for the period; capacity included in hours or in people (or both), and what
+    is used beyond it at the overage rate (per hour, per person)."""
     inputs = _header("subscription", currency, period_start, period_end)
     fee = _decimal("fee", fee, minimum=Decimal(0))
     included = _optional("included_hours", included_hours, minimum=Decimal(0))
     rate = _optional("overage_rate", overage_rate, minimum=Decimal(0))
     used = _decimal("hours_used", hours_used, minimum=Decimal(0))
+    people = _optional("included_people", included_people, minimum=Decimal(0))
+    person_rate = _optional("person_overage_rate", person_overage_rate, minimum=Decimal(0))
+    people_used = _decimal("people_used", people_used, minimum=Decimal(0))
     if included is not None and rate is None:
         raise ValueError("An included capacity needs an overage rate.")
+    if people is not None and person_rate is None:
+        raise ValueError("Included people need an overage rate per person.")
     inputs.update(
         fee=str(fee),
         included_hours=_s(included),
         overage_rate=_s(rate),
         hours_used=str(used),
     )
+    if people is not None:  # only then, so older statements keep their inputs and hash
+        inputs.update(
+            included_people=_s(people),
+            person_overage_rate=_s(person_rate),
+            people_used=str(people_used),
+        )
     return _subscription(inputs)
 
 
@@ -264,6 +286,16 @@ def _subscription(inputs: dict) -> Statement:
                 overage,
                 "h",
                 Decimal(inputs["overage_rate"]),
+            )
+        )
+    if inputs.get("included_people") is not None:
+        people, used = Decimal(inputs["included_people"]), Decimal(inputs["people_used"])
+        lines.append(
+            _line(
+                f"Overage: {used} people worked, {people} included",
+                max(used - people, Decimal(0)),
+                "person",
+                Decimal(inputs["person_overage_rate"]),
             )
         )
     return _statement(inputs, lines)

@@ -46,6 +46,13 @@ class CommercialTerms(TenantModel):
     )
     included_hours = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
     overage_rate = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    included_people = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="People who may work in a period within the fee."
+    )
+    person_overage_rate = models.DecimalField(
+        max_digits=12, decimal_places=2, null=True, blank=True,
+        help_text="Per person beyond the included people, per period.",
+    )  # fmt: skip
     share = models.DecimalField(
         max_digits=6, decimal_places=4, null=True, blank=True, help_text="0..1 of the benefit."
     )
