@@ -117,7 +117,13 @@ SETTLEMENTS = ListSpec(
             sort="status",
             display=lambda s: s.get_status_display(),
         ),
-        Column("issued_at", "Issued", lambda s: s.issued_at, sort="issued_at"),
+        Column(
+            "issued_at",
+            "Issued",
+            lambda s: s.issued_at,
+            sort="issued_at",
+            display=lambda s: s.issued_at.strftime("%Y-%m-%d %H:%M") if s.issued_at else "",
+        ),  # fmt: skip
         Column("inputs_hash", "Inputs hash", lambda s: s.inputs_hash, in_table=False),
         Column(
             "customer_comment", "Customer comment", lambda s: s.customer_comment, in_table=False
