@@ -148,8 +148,7 @@ def test_milp_objective_equals_exhaustive_optimum(seed):
         first = next((a for a in s.greedy(problem, SETTINGS).allocations), None)
         if first is not None:
             problem.locked = [s.Locked(role=first.role, person=first.person, share=first.share)]
-    if not small_enough(problem):
-        pytest.skip("instance too large for the exhaustive search")
+    assert small_enough(problem), "the generator must keep instances exhaustively searchable"
     result = s.solve(problem, SETTINGS)
     optimum, _ = exhaustive(problem, SETTINGS)
     assert result.status == "optimal"

@@ -22,6 +22,10 @@ from .models import (
     StaffingRun,
     WorkerProfile,
 )
+
+# The staffing page is the orchestrator's and the customer's; assigned organisations use
+# "Our assignments" (engagement_get answers them 404).
+from .selectors_cycle import engagement_part_get as engagement_get  # noqa: F401
 from .services_staffing import (
     ECOSYSTEM_TYPES,
     WORKER_TYPES,
@@ -98,13 +102,6 @@ def availability_weeks(person: Person, start: dt.date, weeks: int = 26) -> list[
 
 
 # ---------------------------------------------------------------------------- engagements
-
-
-def engagement_get(*, actor: Actor, public_id, action: str = VIEW) -> Engagement:
-    rows = Engagement.objects.select_related("customer", "offering")
-    if not actor.is_orchestrator:  # assigned organisations use "Our assignments", not this page
-        rows = rows.filter(customer_id=actor.organization_id)
-    return get_visible(rows, actor, action=action, public_id=public_id)
 
 
 def role_list(*, actor: Actor, engagement: Engagement | None = None) -> QuerySet[EngagementRole]:

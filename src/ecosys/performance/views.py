@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from ecosys.core.access import ADD, CHANGE, allows, can, restrict
+from ecosys.core.access import ADD, CHANGE, allows, can
 from ecosys.core.pages import apply_service, detail_url, list_response, page
 from ecosys.partners import selectors as partner_selectors
 from ecosys.partners.models import Partner
@@ -24,14 +24,13 @@ from .measures import CHANNEL_LABELS, band_for, measures
 from .models import (
     AnalyticsRun,
     ChannelLoad,
-    EarlyWarning,
     LoadMode,
     LoadStatus,
     PartnerScore,
     WarningStatus,
 )
 from .reports import channel_trend, group_view
-from .selectors_actions import partner_actions
+from .selectors_actions import partner_actions, warning_list
 from .selectors_setup import channel_settings_get
 
 
@@ -89,9 +88,7 @@ def overview(request):
         "bottom": scores.filter(period=period, score__isnull=False).order_by("score")[:8]
         if period
         else [],
-        "open_warnings": restrict(
-            EarlyWarning.objects.filter(status=WarningStatus.OPEN), actor
-        ).count(),
+        "open_warnings": warning_list(actor=actor).filter(status=WarningStatus.OPEN).count(),
         "last_run": selectors.run_list(actor=actor).first(),
         "data_until": store_latest_period(actor.workspace),
         "can_run": allows(actor, ADD, AnalyticsRun),
