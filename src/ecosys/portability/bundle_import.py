@@ -275,6 +275,7 @@ class _Plan:
     entities: list[Declaration]
     ids: dict[str, set[str]]  # entity -> UUIDs of its records in the bundle
     existing: dict[str, dict[str, int]]  # entity -> {public id: pk} of rows already there
+    outside: dict[str, dict[str, int]]  # entity -> {public id: pk}: referred to, not in it
     users: dict[str, int]
     dropped: dict[str, set[str]]  # entity -> records left out (their required user is unknown)
     facts: list[FactsFile]
@@ -408,7 +409,7 @@ def _check(archive, workspace, report, progress, new_ids: bool, work: Path) -> _
         with scopes_disabled():
             for declaration in entities:
                 here, elsewhere = existing[declaration.entity], 0
-                found = _id_rows(declaration.model, sorted(ids[declaration.entity]), True)
+                found = _id_rows(declaration.model, sorted(ids[declaration.entity]), None)
                 for public_id, pk, workspace_id in found:
                     if workspace_id == workspace.pk:
                         here[public_id] = pk
@@ -430,13 +431,16 @@ def _check(archive, workspace, report, progress, new_ids: bool, work: Path) -> _
         report.warnings.append(
             f"{len(gone)} {entity} records are left out: their user has no account here."
         )
+    referred: dict[str, dict[str, int]] = {}
     for entity, targets in sorted(wanted.items()):
         if targets & dropped.get(entity, set()):
             report.problem(f"Records refer to {entity} records that would be left out.")
         missing = targets - ids.get(entity, set())
         declaration = declaration_get(entity)
         if missing and declaration is not None:
-            missing -= {public_id for public_id, _ in _id_rows(declaration.model, sorted(missing))}
+            found = dict(_id_rows(declaration.model, sorted(missing), workspace.pk))
+            referred[entity] = found
+            missing -= found.keys()
         if missing:
             report.problem(
                 f"{len(missing)} references to {entity} resolve neither inside the bundle nor "
@@ -465,52 +469,45 @@ def _check(archive, workspace, report, progress, new_ids: bool, work: Path) -> _
                 f"bundle nor in this workspace (e.g. {sorted(outside - found)[0]})."
             )
     salt = uuid4() if new_ids else None
-    return _Plan(manifest, archive, steps, entities, ids, existing, users, dropped, facts, salt)
+    return _Plan(
+        manifest, archive, steps, entities, ids, existing, referred, users, dropped, facts, salt
+    )
 
 
-def _id_rows(model, public_ids: list[str], with_workspace: bool = False) -> Iterator[tuple]:
-    """(public id as text, pk[, workspace id]) of the model's rows among ``public_ids`` (any
-    workspace, as the model's manager sees them). On PostgreSQL one query per 20,000 ids with
-    the ids as one array parameter (no per-value lookup preparation); elsewhere the ORM."""
+def _id_rows(model, public_ids: list[str], workspace: int | None) -> Iterator[tuple]:
+    """(public id as text, pk) of the workspace's rows of the model among ``public_ids``; with
+    ``workspace`` None, (public id, pk, workspace id) of such rows in any workspace. On
+    PostgreSQL one query per 50,000 ids, sent as one text the server splits (no per-value
+    parameter handling); elsewhere the ORM."""
     from django.db import connection
 
+    has_workspace = _has_workspace(model)
     if connection.vendor != "postgresql":
-        names = ("public_id", "pk", "workspace_id") if with_workspace else ("public_id", "pk")
+        names = ("public_id", "pk") if workspace is not None else ("public_id", "pk", "workspace")
+        rows = model._base_manager.all()
+        if workspace is not None and has_workspace:
+            rows = rows.filter(workspace=workspace)
         for chunk in _chunks(public_ids):
-            for row in model.objects.filter(public_id__in=chunk).values_list(*names):
+            for row in rows.filter(public_id__in=chunk).values_list(*names):
                 yield (str(row[0]), *row[1:])
         return
     quote = connection.ops.quote_name
     columns = f"public_id::text, {quote(model._meta.pk.column)}"
-    if with_workspace:
-        columns += ", workspace_id"
-    query = (
-        f"SELECT {columns} FROM {quote(model._meta.db_table)} "  # noqa: S608 (quoted names)
-        "WHERE public_id = ANY(%s::uuid[])"
-    )
+    where = "public_id = ANY(string_to_array(%s, ',')::uuid[])"
+    if workspace is None:
+        columns += ", workspace_id" if has_workspace else ", NULL"
+    elif has_workspace:
+        where += f" AND workspace_id = {int(workspace)}"
+    query = f"SELECT {columns} FROM {quote(model._meta.db_table)} WHERE {where}"  # noqa: S608
     connection.ensure_connection()
     with connection.wrap_database_errors, connection.connection.cursor() as cursor:
-        for chunk in _chunks(public_ids, 20_000):
-            cursor.execute(query, [chunk])
+        for chunk in _chunks(public_ids, 50_000):
+            cursor.execute(query, [",".join(chunk)])
             yield from cursor.fetchall()
 
 
-def _all_ids(model) -> Iterator[tuple[str, int]]:
-    """(public id as text, pk) of every row of the model (as its manager sees them)."""
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        rows = model.objects.values_list("public_id", "pk").iterator(chunk_size=10_000)
-        return ((str(public_id), pk) for public_id, pk in rows)
-    quote = connection.ops.quote_name
-    query = (
-        f"SELECT public_id::text, {quote(model._meta.pk.column)} "  # noqa: S608 (quoted names)
-        f"FROM {quote(model._meta.db_table)}"
-    )
-    connection.ensure_connection()
-    with connection.wrap_database_errors, connection.connection.cursor() as cursor:
-        cursor.execute(query)
-        return iter(cursor.fetchall())
+def _has_workspace(model) -> bool:
+    return any(field.name == "workspace" for field in model._meta.concrete_fields)
 
 
 def _chunks(values: list, size: int = 900) -> Iterator[list]:
@@ -570,7 +567,7 @@ def _apply_all(plan: _Plan, workspace, report, progress) -> None:
     facts = None
     orchestrator = workspace.orchestrator_id  # the caller's object is restored when rolled back
     try:
-        with transaction.atomic(), _timestamps_kept(plan.entities):
+        with transaction.atomic(), _timestamps_kept(plan.entities), _fk_triggers_off(plan):
             _apply(plan, workspace, report, progress, saved)
             facts = _apply_facts(plan, workspace, report)
             if report.dry_run:
@@ -593,6 +590,57 @@ def _apply_all(plan: _Plan, workspace, report, progress) -> None:
         _remove(saved, facts)
         raise
     report.applied = True
+
+
+class _fk_triggers_off:
+    """On PostgreSQL, where the role may: no foreign-key trigger fires for the rows written
+    (``session_replication_role = replica`` for this transaction only, as ``pg_restore
+    --disable-triggers`` does). Checking has resolved every reference already, to a row of the
+    bundle (written in this transaction, invisible to others) or to a row of the workspace,
+    which is locked here (``FOR KEY SHARE``, the lock the triggers would take) so that nobody
+    deletes it before the import commits. Otherwise the database checks every reference at
+    commit, per row, which took a third of the time of a large import."""
+
+    def __init__(self, plan: _Plan):
+        from django.db import connection
+
+        self.plan, self.connection, self.active = plan, connection, False
+
+    def __enter__(self):
+        if self.connection.vendor != "postgresql":
+            return self
+        try:
+            with transaction.atomic(), self.connection.cursor() as cursor:
+                cursor.execute("SET LOCAL session_replication_role = replica")
+        except DatabaseError:
+            return self  # not allowed: the triggers check every reference
+        self.active = True
+        self._lock_referred()
+        return self
+
+    def _lock_referred(self) -> None:
+        plan, quote = self.plan, self.connection.ops.quote_name
+        tables = [
+            (declaration_get(entity).model._meta, rows.values())
+            for entity, rows in (*plan.outside.items(), *plan.existing.items())
+        ]
+        tables.append((User._meta, plan.users.values()))
+        with self.connection.cursor() as cursor:
+            for meta, pks in tables:
+                pks = sorted({pk for pk in pks if pk is not None})
+                for chunk in _chunks(pks, 50_000):
+                    cursor.execute(
+                        f"SELECT 1 FROM {quote(meta.db_table)} "  # noqa: S608 (quoted names)
+                        f"WHERE {quote(meta.pk.column)} = ANY(string_to_array(%s, ',')::bigint[]) "
+                        "FOR KEY SHARE",
+                        [",".join(map(str, chunk))],
+                    )
+
+    def __exit__(self, kind, *exc) -> None:
+        if self.active and kind is None:
+            # The rest of an enclosing transaction has its triggers again.
+            with self.connection.cursor() as cursor:
+                cursor.execute("SET LOCAL session_replication_role = DEFAULT")
 
 
 def _remove(saved, facts) -> None:
@@ -667,36 +715,56 @@ class _ImportIds:
     email = public_id
 
 
-def _apply(plan: _Plan, workspace, report, progress, saved: list) -> None:
-    maps: dict[str, dict[str, int]] = {}
+class _Pks:
+    """public id -> pk of the rows an import refers to, per entity: the bundle's rows as they
+    are written, and the workspace's rows that the bundle holds already or refers to (both
+    found while checking). Anything else (a converter naming any row) is looked up once."""
 
-    def pk_of(entity: str, public_id: str | None, missing_ok: bool = False) -> int | None:
-        if public_id is None and entity in maps:
-            return None
-        if entity not in maps:
-            maps[entity] = dict(_all_ids(declaration_get(entity).model))
-        if public_id is None:
-            return None
-        found = maps[entity].get(public_id)
-        if found is None and not missing_ok:
-            raise KeyError(f"{entity} {public_id}")
+    def __init__(self, plan: _Plan, workspace):
+        self.plan, self.workspace = plan, workspace
+        self.maps: dict[str, dict[str, int]] = {}
+
+    def map(self, entity: str) -> dict[str, int]:
+        found = self.maps.get(entity)
+        if found is None:
+            found = {**self.plan.existing.get(entity, {}), **self.plan.outside.get(entity, {})}
+            self.maps[entity] = found
         return found
 
-    ids = _ImportIds(plan, pk_of)
+    def add(self, entity: str, pairs) -> None:
+        self.map(entity).update(pairs)
+
+    def get(self, entity: str, public_id: str | None, missing_ok: bool = False) -> int | None:
+        if public_id is None:
+            return None
+        found = self.map(entity).get(public_id)
+        if found is None:
+            model = declaration_get(entity).model
+            for _, pk in _id_rows(model, [public_id], self.workspace.pk):
+                found = self.maps[entity][public_id] = pk
+            if found is None and not missing_ok:
+                raise KeyError(f"{entity} {public_id}")
+        return found
+
+
+def _apply(plan: _Plan, workspace, report, progress, saved: list) -> None:
+    pks = _Pks(plan, workspace)
+    ids = _ImportIds(plan, pks.get)
     context = _Scope(workspace)
     for number, declaration in enumerate(plan.entities):
         if progress:
             progress(f"writing {declaration.entity}", 40 + int(60 * number / len(plan.entities)))
-        writer = _EntityWriter(plan, declaration, workspace, report, pk_of, ids, context, saved)
+        writer = _EntityWriter(plan, declaration, workspace, report, pks, ids, context, saved)
         batch: list[dict] = []
         for record, _ in _records(plan.archive, declaration, plan.steps, report, check=False):
             batch.append(record)
             if len(batch) >= BATCH:
-                writer.write(batch, maps)
+                writer.write(batch)
                 batch = []
         if batch:
-            writer.write(batch, maps)
-        writer.finish(maps)
+            writer.write(batch)
+        writer.finish()
+    pk_of = pks.get
     orchestrator = plan.manifest.get("workspace", {}).get("orchestrator")
     scope_kind = plan.manifest["scope"]["kind"]
     if scope_kind == "workspace" and orchestrator and workspace.orchestrator_id is None:
@@ -709,15 +777,16 @@ def _apply(plan: _Plan, workspace, report, progress, saved: list) -> None:
 class _EntityWriter:
     """Writes one entity's records, a batch at a time (rows are never all held)."""
 
-    def __init__(self, plan, declaration, workspace, report, pk_of, ids, context, saved):
+    def __init__(self, plan, declaration, workspace, report, pks: _Pks, ids, context, saved):
         self.plan, self.declaration, self.workspace = plan, declaration, workspace
-        self.report, self.pk_of, self.ids, self.context, self.saved = (
+        self.report, self.pks, self.ids, self.context, self.saved = (
             report,
-            pk_of,
+            pks,
             ids,
             context,
             saved,
         )
+        self.pk_of = pks.get
         d = declaration
         self.entity = d.entity
         self.present = plan.existing[d.entity]
@@ -769,7 +838,6 @@ class _EntityWriter:
         env: dict = {
             "workspace": self.workspace.pk,
             "uuid": self.fast.uuid,
-            "pk_of": self.pk_of,
             "users": self.plan.users,
             "later": self.later,
         }
@@ -790,8 +858,10 @@ class _EntityWriter:
                     f"(None if (v{number} := {value}) is None else prepare_{number}(v{number}))"
                 )
         for number, (name, _, target) in enumerate(self.single):
-            env[f"target_{number}"] = target
-            items.append(f"pk_of(target_{number}, record[{name!r}])")
+            # Every reference resolved while checking: to a row written before (entities go
+            # in dependency order) or to one of the workspace's, both in the map already.
+            env[f"target_{number}"] = self.pks.map(target).get
+            items.append(f"target_{number}(record[{name!r}])")
         code = ["def row(record):"]
         for number, (name, attname) in enumerate(self.self_refs):
             env[f"self_{number}"] = attname
@@ -805,16 +875,14 @@ class _EntityWriter:
         exec("\n".join(code), env)  # noqa: S102 (code made above from the declaration)
         return env["row"]
 
-    def _remember(self, public_ids: list[str], maps) -> None:
-        """Keep the id map of the entity current when it is already loaded (links, self
-        references and later entities read it); otherwise it is loaded when first needed."""
-        d = self.declaration
-        if d.entity not in maps and not (self.many or self.many_users or self.self_refs):
-            return
-        if d.entity not in maps:
-            self.pk_of(d.entity, None)  # loads the whole map, the new rows included
-            return
-        maps[d.entity].update(_id_rows(d.model, public_ids))
+    def _written(self, public_ids: list[str], assigned: list[int] | None) -> None:
+        """Remember the pks of new rows (assigned by the inserter, or looked up)."""
+        if assigned is None:
+            self.pks.add(
+                self.entity, _id_rows(self.declaration.model, public_ids, self.workspace.pk)
+            )
+        else:
+            self.pks.add(self.entity, zip(public_ids, assigned, strict=True))
 
     def _remap(self, record: dict) -> dict:
         plan, d = self.plan, self.declaration
@@ -827,7 +895,7 @@ class _EntityWriter:
                 record[name] = plan.new_id(target, record[name])
         return record
 
-    def write(self, records: list[dict], maps) -> None:
+    def write(self, records: list[dict]) -> None:
         plan, d, report = self.plan, self.declaration, self.report
         if self.dropped:
             for record in records:
@@ -877,15 +945,13 @@ class _EntityWriter:
                 new.append(row)
                 report.count(d.entity, "created")
         if rows:
-            self.fast.insert(rows)
-            self._remember([row[1] for row in rows], maps)
+            self._written([row[1] for row in rows], self.fast.insert(rows))
         if new:
             model.objects.bulk_create(new, batch_size=BATCH)
-            if d.entity in maps:
-                if any(row.pk is None for row in new):
-                    maps.pop(d.entity)
-                else:
-                    maps[d.entity].update((str(row.public_id), row.pk) for row in new)
+            if any(row.pk is None for row in new):
+                self._written([str(row.public_id) for row in new], None)
+            else:
+                self.pks.add(d.entity, ((str(row.public_id), row.pk) for row in new))
         if changed:
             names = [attname for _, attname, _, _ in self.plain]
             names += [attname for _, attname, _ in self.single]
@@ -938,17 +1004,18 @@ class _EntityWriter:
             if name in self.many_users:
                 resolve = self.plan.users.get
             else:
-                entity = d.ref_entity(name)
-                resolve = lambda value, entity=entity: self.pk_of(entity, value)  # noqa: E731
+                resolve = self.pks.map(d.ref_entity(name)).get  # all resolved while checking
             rows = []
             for owner, targets in pairs:
+                source_pk = owners[owner]
                 for value in targets:
                     pk = resolve(value)
                     if pk is not None:
-                        rows.append(through(**{f"{source}_id": owners[owner], f"{target}_id": pk}))
-            through.objects.bulk_create(rows, batch_size=BATCH)
+                        rows.append((source_pk, pk))
+            columns = [through._meta.get_field(n).column for n in (source, target)]
+            _insert_rows(through._meta.db_table, columns, rows)
 
-    def finish(self, maps) -> None:
+    def finish(self) -> None:
         """Second pass: references to the entity itself, now that all its rows exist."""
         if not self.later:
             return
@@ -995,9 +1062,33 @@ def _preparer(field, decode, postgres: bool):
     return lambda value: prepare(decode(value), connection)
 
 
+def _insert_rows(table: str, columns: list[str], rows: list[tuple]) -> None:
+    """Insert plain rows with raw SQL inside the import's transaction: COPY FROM STDIN on
+    PostgreSQL (psycopg 3), one prepared INSERT run with executemany elsewhere."""
+    from django.db import connection
+
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(name) for name in columns)
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            marks = ", ".join(["%s"] * len(columns))
+            cursor.executemany(
+                f"INSERT INTO {quote(table)} ({names}) VALUES ({marks})",  # noqa: S608
+                rows,
+            )
+            return
+        copy = cursor.cursor.copy(f"COPY {quote(table)} ({names}) FROM STDIN")  # noqa: S608
+        with connection.wrap_database_errors, copy as stream:
+            write = stream.write_row
+            for row in rows:
+                write(row)
+
+
 class _Inserter:
-    """Inserts new rows of one entity with raw SQL: COPY FROM STDIN on PostgreSQL (psycopg 3),
-    one prepared INSERT run with executemany elsewhere; inside the import's transaction."""
+    """Inserts new rows of one entity with raw SQL (``_insert_rows``). On PostgreSQL the rows
+    get their ids from the table's sequence first, so no query has to find them afterwards."""
 
     def __init__(self, declaration: Declaration, workspace):
         from django.db import connection
@@ -1025,12 +1116,16 @@ class _Inserter:
             names.append(field.column)
             self.defaults.append(default)
         self.defaults = tuple(self.defaults)
-        quote = connection.ops.quote_name
-        table = quote(d.model._meta.db_table)
-        columns = ", ".join(quote(name) for name in names)
-        self.copy_sql = f"COPY {table} ({columns}) FROM STDIN"  # noqa: S608 (quoted names)
-        marks = ", ".join(["%s"] * len(names))
-        self.insert_sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608
+        self.table = d.model._meta.db_table
+        self.pk_column = d.model._meta.pk.column
+        self.columns = names
+        self.sequence = None
+        if self.postgres:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_get_serial_sequence(%s, %s)", [self.table, self.pk_column]
+                )
+                self.sequence = cursor.fetchone()[0]
         public_id = d.model._meta.get_field("public_id")
         self.uuid = (
             _same
@@ -1038,17 +1133,23 @@ class _Inserter:
             else lambda value: public_id.get_db_prep_value(UUID(value), connection)
         )
 
-    def insert(self, rows: list[tuple]) -> None:
-        if self.defaults:
-            rows = [row + self.defaults for row in rows]
+    def insert(self, rows: list[tuple]) -> list[int] | None:
+        """Insert the rows; their ids in order (None where the database picked them)."""
+        if self.sequence is None:
+            if self.defaults:
+                rows = [row + self.defaults for row in rows]
+            _insert_rows(self.table, self.columns, rows)
+            return None
         with self.connection.cursor() as cursor:
-            if not self.postgres:
-                cursor.executemany(self.insert_sql, rows)
-                return
-            copy = cursor.cursor.copy(self.copy_sql)
-            with self.connection.wrap_database_errors, copy as stream:
-                for row in rows:
-                    stream.write_row(row)
+            cursor.execute(
+                "SELECT nextval(%s::regclass) FROM generate_series(1, %s)",
+                [self.sequence, len(rows)],
+            )
+            assigned = [pk for (pk,) in cursor.fetchall()]
+        extra = self.defaults
+        rows = [(pk, *row, *extra) for pk, row in zip(assigned, rows, strict=True)]
+        _insert_rows(self.table, [self.pk_column, *self.columns], rows)
+        return assigned
 
 
 def _apply_facts(plan: _Plan, workspace, report) -> FactsWrite | None:

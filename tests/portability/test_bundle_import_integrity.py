@@ -1,0 +1,76 @@
+"""References an import writes: resolved only inside the target workspace, protected while the
+import runs, and checked by the database again for everything written after it."""
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django_scopes import scope
+
+from ecosys.ecosystem.models import Organization, Person
+from ecosys.portability.bundle_import import import_bundle
+
+from .test_bundle import _fix_checksum, drop_workspace, new_workspace, rebuild, row_total, write
+from .test_bundle import analytics_dir as analytics_dir  # noqa: F401 (fixture)
+from .test_bundle import bundle as bundle  # noqa: F401 (fixture)
+
+
+def _refer_to(public_id: str):
+    import json
+
+    def change(files):
+        name = "entities/ecosystem.person.jsonl"
+        lines = files[name].split(b"\n")
+        record = json.loads(lines[0])
+        record["organization"] = public_id
+        lines[0] = json.dumps(record, sort_keys=True).encode()
+        files[name] = b"\n".join(lines)
+        _fix_checksum(files, name)
+
+    return change
+
+
+def test_a_reference_to_another_workspaces_row_is_refused(workspace, bundle, tmp_path):
+    other = new_workspace(name="Other", slug="other")
+    with scope(workspace=other.pk):
+        foreign = Organization.objects.create(workspace=other, name="Not yours")
+    path = write(tmp_path, rebuild(bundle, _refer_to(str(foreign.public_id))))
+    drop_workspace(workspace)
+    target = new_workspace(name="Copy", slug="copy")
+    report = import_bundle(target, path)
+    assert not report.ok and not report.applied
+    assert any("resolve neither" in problem for problem in report.problems), report.problems
+    assert row_total(target) == 0
+
+
+def test_the_database_checks_references_again_after_an_import(workspace, bundle, tmp_path):
+    path = write(tmp_path, bundle)
+    drop_workspace(workspace)
+    target = new_workspace(name="Copy", slug="copy")
+    report = import_bundle(target, path)
+    assert report.ok and report.applied, report.problems
+    with scope(workspace=target.pk):
+        person = Person.objects.order_by("pk").first()
+    # Written in the same transaction after the import: the database refuses it again.
+    assert Person._base_manager.filter(pk=person.pk).update(organization_id=10**12) == 1
+    with pytest.raises(IntegrityError), transaction.atomic():
+        connection.check_constraints(table_names=["ecosystem_person"])
+    Person._base_manager.filter(pk=person.pk).update(organization_id=person.organization_id)
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="row locks of another connection: PostgreSQL"
+)
+def test_rows_the_import_refers_to_cannot_be_deleted_before_it_commits(workspace, bundle, tmp_path):
+    import psycopg
+    from psycopg.errors import LockNotAvailable
+
+    report = import_bundle(workspace, write(tmp_path, bundle), policy="skip")
+    assert report.ok and report.applied, report.problems
+    organization = Organization.objects.exclude(pk=workspace.orchestrator_id).order_by("pk")[0]
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    with psycopg.connect(**params, autocommit=True) as other, pytest.raises(LockNotAvailable):
+        other.execute(
+            "SELECT 1 FROM ecosystem_organization WHERE id = %s FOR UPDATE NOWAIT",
+            [organization.pk],
+        )
