@@ -229,11 +229,45 @@ def _column_code(schema: dict, value: str, number: int, env: dict) -> list[str]:
         if tests:
             code += ["    elif " + " or ".join(tests) + ":", "        return False"]
         return code
+    integer = _simple_integer(schema)
+    if integer is not None:
+        nullable, minimum = integer
+        code = [f"    v = {value}", "    if type(v) is not int:"]
+        if nullable:
+            code += ["        if v is not None:", "            return False"]
+        else:
+            code.append("        return False")
+        if minimum is not None:
+            code += [f"    elif v < {int(minimum)}:", "        return False"]
+        return code
+    items = schema.get("items")
+    if schema.get("type") == "array" and isinstance(items, dict) and not set(schema) - _PLAIN_KEYS:
+        item = _column_check(items)
+        if item is not None:
+            env[f"item_{number}"] = item
+            return [
+                f"    v = {value}",
+                f"    if type(v) is not list or not all(map(item_{number}, v)):",
+                "        return False",
+            ]
     check = _column_check(schema)
     if check is None:
         return []
     env[f"check_{number}"] = check
     return [f"    if not check_{number}({value}):", "        return False"]
+
+
+_PLAIN_KEYS = frozenset({"type", "items", "description"})
+
+
+def _simple_integer(schema: dict):
+    """(nullable, minimum) of a plain integer column, else None."""
+    kinds = schema.get("type")
+    if kinds not in ("integer", ["integer"], ["integer", "null"]):
+        return None
+    if set(schema) - {"type", "minimum", "description"}:
+        return None
+    return kinds == ["integer", "null"], schema.get("minimum")
 
 
 def _simple_string(schema: dict):
