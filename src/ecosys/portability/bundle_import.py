@@ -216,11 +216,12 @@ def _read_limited(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[b
             yield chunk
 
 
-def _lines(
+def _line_blocks(
     archive: zipfile.ZipFile, name: str, sha256: str | None = None
-) -> Iterator[tuple[int, bytes]]:
-    """The file's lines, read in large blocks; with ``sha256``, the file's checksum is checked
-    on the way (its last line is yielded only once the whole file matched)."""
+) -> Iterator[tuple[int, list[bytes]]]:
+    """The file's lines, a block (about 1 MB) at a time, each block with the number of its
+    first line; with ``sha256``, the file's checksum is checked on the way (its last line is
+    yielded only once the whole file matched)."""
     digest = hashlib.sha256() if sha256 is not None else None
     info = archive.getinfo(name)
     seen = number = 0
@@ -238,20 +239,18 @@ def _lines(
             if len(rest) > MAX_LINE_BYTES:
                 raise Refused(f"{name} line {number + 1} is longer than {MAX_LINE_BYTES} bytes.")
             if long:
-                for line in lines:
-                    number += 1
+                for offset, line in enumerate(lines, number + 1):
                     if len(line) >= MAX_LINE_BYTES:
                         raise Refused(
-                            f"{name} line {number} is longer than {MAX_LINE_BYTES} bytes."
+                            f"{name} line {offset} is longer than {MAX_LINE_BYTES} bytes."
                         )
-                    yield number, line
-                continue
-            yield from enumerate(lines, number + 1)
+            if lines:
+                yield number + 1, lines
             number += len(lines)
     if digest is not None and digest.hexdigest() != sha256:
         raise Refused(f"Checksum mismatch for {name}: the bundle was changed or damaged.")
     if rest:
-        yield number + 1, rest
+        yield number + 1, [rest]
 
 
 def _upgrade(manifest: dict, report: ImportReport) -> list[Upgrade]:
@@ -380,37 +379,41 @@ def _check(archive, workspace, report, progress, new_ids: bool, work: Path) -> _
             refs.append((name, declaration.is_many(name), known, wanted.setdefault(target, set())))
         required = declaration.required_users()
         sha256 = files[entity_path(declaration.entity)]["sha256"]
-        for record, line in _records(archive, declaration, steps, report, sha256=sha256):
-            if record is None:
-                continue
-            if record["id"] in seen:
-                report.problem(f"{declaration.entity} line {line}: duplicate id {record['id']}.")
-            seen.add(record["id"])
-            for name, many, known, into in refs:
-                value = record[name]
-                if many:
-                    into.update(v for v in value if v not in known)
-                elif value is not None and value not in known:
-                    into.add(value)
-            for name in declaration.users:
-                value = record[name]
-                if isinstance(value, list):
-                    emails.update(value)
-                elif value:
-                    emails.add(value)
-                if name in required:
-                    needs_user.append((declaration.entity, record["id"], value))
-            for name in declaration.files:
-                path = record[name]
-                if path is None:
+        batches = _record_batches(archive, declaration, steps, report, sha256=sha256)
+        for first, batch in batches:
+            for line, record in enumerate(batch, first):
+                if record is None:
                     continue
-                expected = attachment_path(declaration.entity, record["id"], name, path)
-                if path != expected or path not in names:
+                if record["id"] in seen:
                     report.problem(
-                        f"{declaration.entity} line {line}: {name} names {path[:80]!r}, which is "
-                        "not its attachment in this bundle."
+                        f"{declaration.entity} line {line}: duplicate id {record['id']}."
                     )
-                attached.add(path)
+                seen.add(record["id"])
+                for name, many, known, into in refs:
+                    value = record[name]
+                    if many:
+                        into.update(v for v in value if v not in known)
+                    elif value is not None and value not in known:
+                        into.add(value)
+                for name in declaration.users:
+                    value = record[name]
+                    if isinstance(value, list):
+                        emails.update(value)
+                    elif value:
+                        emails.add(value)
+                    if name in required:
+                        needs_user.append((declaration.entity, record["id"], value))
+                for name in declaration.files:
+                    path = record[name]
+                    if path is None:
+                        continue
+                    expected = attachment_path(declaration.entity, record["id"], name, path)
+                    if path != expected or path not in names:
+                        report.problem(
+                            f"{declaration.entity} line {line}: {name} names {path[:80]!r}, "
+                            "which is not its attachment in this bundle."
+                        )
+                    attached.add(path)
     stray = sorted(
         name for name in names if name.startswith("attachments/") and name not in attached
     )
@@ -541,28 +544,35 @@ def _parse(raw: bytes):
         return json.loads(raw)
 
 
-def _records(
+def _record_batches(
     archive, declaration: Declaration, steps, report, check: bool = True, sha256=None
-) -> Iterator[tuple[dict, int]]:
-    """The entity's records; checked against its schema (or only parsed, once checked)."""
+) -> Iterator[tuple[int, list[dict | None]]]:
+    """The entity's records, a block at a time with the number of the block's first line;
+    checked against its schema (or only parsed, once checked). A record that is not valid
+    JSON or does not match is reported as a problem and is None in its block."""
     schema = entity_schema(declaration)
     valid = compiled_check(schema) if check else None
-    loads = _parse
-    for line, raw in _lines(archive, entity_path(declaration.entity), sha256):
+    entity = declaration.entity
+    for first, lines in _line_blocks(archive, entity_path(entity), sha256):
         try:
-            record = loads(raw)
-        except ValueError:
-            report.problem(f"{declaration.entity} line {line}: not valid JSON.")
-            yield None, line
-            continue
+            records = list(map(orjson.loads, lines))
+        except orjson.JSONDecodeError:
+            records = []
+            for line, raw in enumerate(lines, first):
+                try:
+                    records.append(_parse(raw))
+                except ValueError:
+                    report.problem(f"{entity} line {line}: not valid JSON.")
+                    records.append(None)
         for step in steps:
-            record = step.record(declaration.entity, record)
-        if check and not valid(record):
-            problems = record_problems(schema, record) or ["does not match its schema"]
-            report.problem(f"{declaration.entity} line {line}: {'; '.join(problems[:3])}.")
-            yield None, line
-            continue
-        yield record, line
+            records = [step.record(entity, record) for record in records]
+        if check and not all(map(valid, records)):
+            for number, record in enumerate(records):
+                if record is not None and not valid(record):
+                    problems = record_problems(schema, record) or ["does not match its schema"]
+                    report.problem(f"{entity} line {first + number}: {'; '.join(problems[:3])}.")
+                    records[number] = None
+        yield first, records
 
 
 # ------------------------------------------------------------------------------- applying
@@ -696,8 +706,8 @@ def _decoder(field) -> Callable:
 class _ImportIds:
     """Answers converters while importing: row ids, user ids and new UUIDs."""
 
-    def __init__(self, plan: _Plan, pk_of):
-        self.plan, self.pk_of = plan, pk_of
+    def __init__(self, plan: _Plan, pks):
+        self.plan, self.pks, self.pk_of = plan, pks, pks.get
 
     def pk(self, entity, public_id):
         return self.pk_of(entity, public_id, missing_ok=True)
@@ -705,6 +715,7 @@ class _ImportIds:
     def user(self, email):
         users = self.plan.users
         if email not in users and isinstance(email, str):
+            self.pks.quiet()
             users[email] = User.objects.filter(email=email).values_list("pk", flat=True).first()
         return users.get(email)
 
@@ -731,6 +742,7 @@ class _Pks:
     def __init__(self, plan: _Plan, workspace):
         self.plan, self.workspace = plan, workspace
         self.maps: dict[str, dict[str, int]] = {}
+        self.quiet: Callable[[], None] = lambda: None  # ends a COPY in progress before a query
 
     def map(self, entity: str) -> dict[str, int]:
         found = self.maps.get(entity)
@@ -748,6 +760,7 @@ class _Pks:
         found = self.map(entity).get(public_id)
         if found is None:
             model = declaration_get(entity).model
+            self.quiet()
             for _, pk in _id_rows(model, [public_id], self.workspace.pk):
                 found = self.maps[entity][public_id] = pk
             if found is None and not missing_ok:
@@ -757,21 +770,22 @@ class _Pks:
 
 def _apply(plan: _Plan, workspace, report, progress, saved: list) -> None:
     pks = _Pks(plan, workspace)
-    ids = _ImportIds(plan, pks.get)
+    ids = _ImportIds(plan, pks)
     context = _Scope(workspace)
     for number, declaration in enumerate(plan.entities):
         if progress:
             progress(f"writing {declaration.entity}", 40 + int(60 * number / len(plan.entities)))
         writer = _EntityWriter(plan, declaration, workspace, report, pks, ids, context, saved)
-        batch: list[dict] = []
-        for record, _ in _records(plan.archive, declaration, plan.steps, report, check=False):
-            batch.append(record)
-            if len(batch) >= BATCH:
+        try:
+            for _, batch in _record_batches(
+                plan.archive, declaration, plan.steps, report, check=False
+            ):
                 writer.write(batch)
-                batch = []
-        if batch:
-            writer.write(batch)
-        writer.finish()
+            writer.finish()
+        except BaseException as error:
+            if writer.fast is not None:
+                writer.fast.abort(error)
+            raise
     pk_of = pks.get
     orchestrator = plan.manifest.get("workspace", {}).get("orchestrator")
     scope_kind = plan.manifest["scope"]["kind"]
@@ -795,6 +809,7 @@ class _EntityWriter:
             saved,
         )
         self.pk_of = pks.get
+        self.pending: dict[tuple[str, str, str], list[tuple[int, int]]] = {}  # link rows
         d = declaration
         self.entity = d.entity
         self.present = plan.existing[d.entity]
@@ -817,7 +832,9 @@ class _EntityWriter:
         self.later: list[tuple[str, str, str]] = []  # (field, owner id, target id): self refs
         # New rows go in with one prepared INSERT per batch (COPY on PostgreSQL), no model
         # instances; rows with attachments take the model path (their files need the row).
-        self.fast = None if d.files else _Inserter(d, workspace)
+        expected = plan.manifest["entities"].get(d.entity, {}).get("count")
+        self.fast = None if d.files else _Inserter(d, workspace, expected)
+        pks.quiet = self._quiet
         self.compiled = self._compile() if self.fast is not None else None
         self.make_row = self._generated_row() if self.fast is not None else None
 
@@ -913,18 +930,26 @@ class _EntityWriter:
         if plan.salt is not None:
             for record in records:
                 self._remap(record)
-        same = self._unchanged([r for r in records if r["id"] in self.present])
         new, changed = [], []
         links: list[tuple[str, int | str, list]] = []
+        linked = (*self.many, *self.many_users)
         model = d.model
         fast = self.fast is not None
+        if fast and not self.present and not linked:
+            # The usual case (new rows, no links): every record becomes a row.
+            rows = list(map(self.make_row, records))
+            report.count(d.entity, "created", len(rows))
+            self._written([row[1] for row in rows], self.fast.insert(rows))
+            return
+        same = self._unchanged([r for r in records if r["id"] in self.present])
         rows: list[tuple] = []
         for record in records:
             is_present = record["id"] in self.present
             if is_present and (report.policy == "skip" or record["id"] in same):
                 report.count(d.entity, "skipped")
                 continue
-            links.extend((n, record["id"], record[n]) for n in (*self.many, *self.many_users))
+            if linked:
+                links.extend((n, record["id"], record[n]) for n in linked)
             if fast and not is_present:
                 rows.append(self.make_row(record))
                 report.count(d.entity, "created")
@@ -954,6 +979,8 @@ class _EntityWriter:
                 report.count(d.entity, "created")
         if rows:
             self._written([row[1] for row in rows], self.fast.insert(rows))
+        if new or changed:
+            self._quiet()
         if new:
             model.objects.bulk_create(new, batch_size=BATCH)
             if any(row.pk is None for row in new):
@@ -987,6 +1014,7 @@ class _EntityWriter:
         """Ids of the present records whose row already holds exactly the record."""
         if not records or self.report.policy != "update":
             return set()
+        self._quiet()
         pks = [self.present[r["id"]] for r in records]
         queryset = self.declaration.model.objects.filter(pk__in=pks)
         current = {r["id"]: r for r in iter_records(self.declaration, self.context, queryset)}
@@ -1001,6 +1029,8 @@ class _EntityWriter:
                 continue
             by_field.setdefault(name, []).append((owner, targets))
         updated = {row.pk for row in changed}
+        if by_field and (updated or later):
+            self._quiet()
         for name, pairs in by_field.items():
             field = d.field(name)
             through = field.remote_field.through
@@ -1020,11 +1050,27 @@ class _EntityWriter:
                     pk = resolve(value)
                     if pk is not None:
                         rows.append((source_pk, pk))
-            columns = [through._meta.get_field(n).column for n in (source, target)]
-            _insert_rows(through._meta.db_table, columns, rows)
+            source_column, target_column = (
+                through._meta.get_field(n).column for n in (source, target)
+            )
+            key = (through._meta.db_table, source_column, target_column)
+            self.pending.setdefault(key, []).extend(rows)  # written when the entity's rows are
+
+    def _quiet(self) -> None:
+        """End the entity's COPY in progress (before any other query on the connection)."""
+        if self.fast is not None:
+            self.fast.close()
+
+    def _write_links(self) -> None:
+        self._quiet()
+        for (table, *columns), rows in self.pending.items():
+            _insert_rows(table, columns, rows)
+        self.pending.clear()
 
     def finish(self) -> None:
-        """Second pass: references to the entity itself, now that all its rows exist."""
+        """The entity's COPY ends, its link rows go in, then a second pass: references to the
+        entity itself, now that all its rows exist."""
+        self._write_links()
         if not self.later:
             return
         d = self.declaration
@@ -1041,6 +1087,7 @@ class _EntityWriter:
             )
         if many:
             self._links(many, [], later=True)
+            self._write_links()
         self.later.clear()  # the generated row function appends to this list
 
 
@@ -1095,10 +1142,13 @@ def _insert_rows(table: str, columns: list[str], rows: list[tuple]) -> None:
 
 
 class _Inserter:
-    """Inserts new rows of one entity with raw SQL (``_insert_rows``). On PostgreSQL the rows
-    get their ids from the table's sequence first, so no query has to find them afterwards."""
+    """Inserts new rows of one entity with raw SQL. On PostgreSQL the rows get their ids from
+    the table's sequence (reserved for the whole entity at once, so no query has to find them
+    afterwards) and go into one COPY that stays open while the next batches are read: the
+    server stores rows while Python prepares the next ones. ``close`` ends it; nothing else
+    may use the connection meanwhile. Elsewhere ``_insert_rows`` per batch."""
 
-    def __init__(self, declaration: Declaration, workspace):
+    def __init__(self, declaration: Declaration, workspace, expected: int | None):
         from django.db import connection
 
         self.connection = connection
@@ -1128,6 +1178,9 @@ class _Inserter:
         self.pk_column = d.model._meta.pk.column
         self.columns = names
         self.sequence = None
+        self.reserved: list[int] = []
+        self.expected = expected if isinstance(expected, int) and expected > 0 else BATCH
+        self.copy = self.stream = self.cursor = None
         if self.postgres:
             with connection.cursor() as cursor:
                 cursor.execute(
@@ -1148,16 +1201,60 @@ class _Inserter:
                 rows = [row + self.defaults for row in rows]
             _insert_rows(self.table, self.columns, rows)
             return None
+        if len(self.reserved) < len(rows):
+            self._reserve(len(rows))
+        assigned = self.reserved[: len(rows)]
+        del self.reserved[: len(rows)]
+        if self.stream is None:
+            quote = self.connection.ops.quote_name
+            names = ", ".join(quote(name) for name in [self.pk_column, *self.columns])
+            self.cursor = self.connection.cursor()
+            self.copy = self.cursor.cursor.copy(
+                f"COPY {quote(self.table)} ({names}) FROM STDIN"  # noqa: S608 (quoted names)
+            )
+            with self.connection.wrap_database_errors:
+                self.stream = self.copy.__enter__()
+        write, extra = self.stream.write_row, self.defaults
+        with self.connection.wrap_database_errors:
+            for pk, row in zip(assigned, rows, strict=True):
+                write((pk, *row, *extra))
+        return assigned
+
+    def _reserve(self, needed: int) -> None:
+        """Ids for the rows still expected (the manifest's count; more later if it was low)."""
+        self.close()
+        count = min(max(needed, self.expected), 200_000)
         with self.connection.cursor() as cursor:
             cursor.execute(
-                "SELECT nextval(%s::regclass) FROM generate_series(1, %s)",
-                [self.sequence, len(rows)],
+                "SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [self.sequence, count]
             )
-            assigned = [pk for (pk,) in cursor.fetchall()]
-        extra = self.defaults
-        rows = [(pk, *row, *extra) for pk, row in zip(assigned, rows, strict=True)]
-        _insert_rows(self.table, [self.pk_column, *self.columns], rows)
-        return assigned
+            self.reserved += [pk for (pk,) in cursor.fetchall()]
+        self.expected = max(self.expected - count, BATCH)
+
+    def abort(self, error: BaseException) -> None:
+        """Give up the COPY in progress (the transaction is rolled back after this)."""
+        if self.stream is None:
+            return
+        copy, cursor = self.copy, self.cursor
+        self.copy = self.stream = self.cursor = None
+        try:
+            copy.__exit__(type(error), error, None)
+        except Exception:  # noqa: BLE001, S110 (the error that stopped the import is raised)
+            pass
+        finally:
+            cursor.close()
+
+    def close(self) -> None:
+        """End the COPY in progress (the server has all its rows when this returns)."""
+        if self.stream is None:
+            return
+        copy, cursor = self.copy, self.cursor
+        self.copy = self.stream = self.cursor = None
+        try:
+            with self.connection.wrap_database_errors:
+                copy.__exit__(None, None, None)
+        finally:
+            cursor.close()
 
 
 def _apply_facts(plan: _Plan, workspace, report) -> FactsWrite | None:
