@@ -74,3 +74,48 @@ def test_rows_the_import_refers_to_cannot_be_deleted_before_it_commits(workspace
             "SELECT 1 FROM ecosystem_organization WHERE id = %s FOR UPDATE NOWAIT",
             [organization.pk],
         )
+
+
+def test_a_row_the_database_refuses_stops_the_import_and_writes_nothing(
+    workspace, bundle, tmp_path
+):
+    import io
+    import json
+    import zipfile
+
+    from ecosys.readiness.models import CertificateAward
+
+    path = write(tmp_path, bundle)
+    lines = zipfile.ZipFile(io.BytesIO(bundle)).read("entities/readiness.certificateaward.jsonl")
+    code = json.loads(lines.split(b"\n")[0])["code"]
+    drop_workspace(workspace)  # the source's awards get new codes; one takes the bundle's back
+    award = CertificateAward.objects.order_by("pk").first()
+    CertificateAward._base_manager.filter(pk=award.pk).update(code=code)
+    target = new_workspace(name="Copy", slug="copy")
+    report = import_bundle(target, path)
+    assert not report.ok and not report.applied
+    assert "database refused" in report.problems[0], report.problems
+    assert row_total(target) == 0  # and the connection is usable
+
+
+def test_an_error_while_rows_are_streaming_leaves_nothing_and_a_usable_connection(
+    workspace, bundle, tmp_path, monkeypatch
+):
+    from ecosys.portability import bundle_import
+
+    path = write(tmp_path, bundle)
+    drop_workspace(workspace)
+    target = new_workspace(name="Copy", slug="copy")
+    written = bundle_import._EntityWriter._written
+    calls = []
+
+    def failing(self, public_ids, assigned):
+        calls.append(self.entity)
+        if len(calls) == 3:
+            raise RuntimeError("stopped")
+        return written(self, public_ids, assigned)
+
+    monkeypatch.setattr(bundle_import._EntityWriter, "_written", failing)
+    with pytest.raises(RuntimeError, match="stopped"):
+        import_bundle(target, path)
+    assert row_total(target) == 0
