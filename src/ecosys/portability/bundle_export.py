@@ -22,11 +22,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from importlib.metadata import version
+from itertools import islice
 from pathlib import PurePosixPath
 from uuid import UUID
 
+import orjson
 from django.db import connection
-from django.db.models import Case, F, QuerySet, Value, When
+from django.db.models import Case, F, Func, OuterRef, QuerySet, TextField, Value, When
+from django.db.models.functions import Cast, Collate
 from django.utils import timezone
 
 from ecosys.core.access import Actor, restrict
@@ -244,7 +247,6 @@ class ExportIds:
 
 
 _esc = json.encoder.encode_basestring  # what the encoder above does to a string (C)
-_csv_dumps = _c_encoder(json.JSONEncoder(sort_keys=True, ensure_ascii=False))
 
 
 def _j_str_null(value) -> str:
@@ -259,12 +261,17 @@ def _j_bool(value) -> str:
     return "null" if value is None else ("true" if value else "false")
 
 
+def _j_text(value) -> str:
+    """A value that is its record's JSON text already (see ``_json_texts``)."""
+    return "null" if value is None else value
+
+
 def _c_bool(value):
     return None if value is None else ("true" if value else "false")
 
 
 def _c_json(value):
-    return None if value is None else _csv_dumps(value)
+    return None if value is None else _dumps(value)
 
 
 def _csv_value(value) -> str:
@@ -273,7 +280,7 @@ def _csv_value(value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, dict | list):
-        return _csv_dumps(value)
+        return _dumps(value)
     return str(value)
 
 
@@ -285,14 +292,43 @@ def _text(value) -> str:
     return value if type(value) is str else str(value)
 
 
+def _loads(text: str):
+    """``json.loads(text)``: orjson parses it when it can (the same values for what both
+    accept), anything it refuses (NaN, integers beyond 64 bits...) takes ``json.loads``."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
+_MISS = object()
+_JSON_CACHE = 4096  # distinct texts remembered per column (most JSON columns repeat a lot)
+
+
+def _json_texts() -> Callable[[str], str | None]:
+    """A JSON column's database text -> the record's text of the value (compact, keys sorted;
+    None for JSON null), parsed and dumped once per distinct text."""
+    cache: dict[str, str | None] = {}
+    get = cache.get
+
+    def convert(raw: str) -> str | None:
+        text = get(raw, _MISS)
+        if text is _MISS:
+            value = _loads(raw)
+            text = None if value is None else _dumps(value)
+            if len(cache) < _JSON_CACHE:
+                cache[raw] = text
+        return text
+
+    return convert
+
+
 _TO_TEXT = {
     "DateTimeField": _iso_utc,
     "DateField": date.isoformat,
     "DecimalField": str,
     "UUIDField": _text,
 }
-# With _TextLoaders active these arrive as the record's text already.
-_LOADED_AS_TEXT = frozenset({"DateTimeField", "DateField", "UUIDField"})
 _INT = {
     "AutoField",
     "BigIntegerField",
@@ -304,120 +340,104 @@ _INT = {
 }
 
 
-class _TextLoaders:
-    """On PostgreSQL, while entities are written: timestamps, dates and UUIDs arrive as the
-    text a record holds, straight from the server's text (no datetime/UUID objects made and
-    formatted again, no pure-Python timestamp parsing). Only this connection, and only inside
-    the ``with``; anything unexpected (another time zone, years outside 1000-9999, BC,
-    infinity) goes through the loader that was registered before, then the usual encoding,
-    so the bytes are those of the Python path."""
+class _IsoTimestamp(Func):
+    """A timestamp as ``datetime.astimezone(UTC).isoformat()`` writes it, made by PostgreSQL:
+    ``2025-01-02T03:04:05+00:00``, with ``.ffffff`` only when the microseconds are not 0, years
+    below 1000 with leading zeros (whatever the session's time zone)."""
 
-    def __init__(self, connection):
-        self.connection = connection
-        self.active = False
-        self.saved: list[tuple[str, type]] = []
+    template = (
+        "replace(to_char((%(expressions)s) AT TIME ZONE 'UTC', "
+        "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"'), '.000000+', '+')"
+    )
+    output_field = TextField()
 
-    def __enter__(self):
-        if self.connection.vendor != "postgresql":
-            return self
-        from psycopg.adapt import Loader
-        from psycopg.pq import Format
 
-        self.connection.ensure_connection()
-        adapters = self.connection.connection.adapters
-        types = adapters.types
-        slow: dict[str, type] = {}
-        for name in ("timestamptz", "date", "uuid"):
-            oid = types[name].oid
-            slow[name] = adapters.get_loader(oid, Format.TEXT)
-            self.saved.append((name, slow[name]))
+class _IsoDate(Func):
+    """A date as ``date.isoformat()`` writes it, made by PostgreSQL."""
 
-        class Timestamp(Loader):
-            # Django compares it with the connection's before each cursor (else it puts its
-            # own loader on the cursor); the fast path is taken only for UTC text anyway.
-            timezone = getattr(slow["timestamptz"], "timezone", None)
+    template = "to_char(%(expressions)s, 'YYYY-MM-DD')"
+    output_field = TextField()
 
-            def __init__(self, oid, context=None):
-                super().__init__(oid, context)
-                self.slow = slow["timestamptz"](oid, context)
 
-            def load(self, data):
-                text = str(data, "ascii")
-                # "2025-01-02 03:04:05[.fraction]+00", the server's ISO text in UTC
-                if len(text) >= 22 and text[-3:] == "+00" and text[4] == "-" and text[10] == " ":
-                    if len(text) == 22:
-                        return f"{text[:10]}T{text[11:19]}+00:00"
-                    if text[19] == ".":
-                        return f"{text[:10]}T{text[11:19]}.{text[20:-3]:0<6}+00:00"
-                value = self.slow.load(data)
-                return value if isinstance(value, str) else _iso_utc(value)
-
-        class Day(Loader):
-            def __init__(self, oid, context=None):
-                super().__init__(oid, context)
-                self.slow = slow["date"](oid, context)
-
-            def load(self, data):
-                text = str(data, "ascii")
-                if len(text) == 10 and text[4] == "-" and text[7] == "-":
-                    return text
-                value = self.slow.load(data)
-                return value if isinstance(value, str) else value.isoformat()
-
-        class Uuid(Loader):
-            def load(self, data):
-                return str(data, "ascii")
-
-        for name, loader in (("timestamptz", Timestamp), ("date", Day), ("uuid", Uuid)):
-            adapters.register_loader(name, loader)
-        self.active = True
-        return self
-
-    def __exit__(self, *exc) -> None:
-        if self.active and self.connection.connection is not None:
-            adapters = self.connection.connection.adapters
-            for name, loader in self.saved:
-                adapters.register_loader(name, loader)
-        self.active = False
+def _as_text(expression) -> Cast:
+    return Cast(expression, output_field=TextField())
 
 
 class _Encoder:
     """One entity's export, compiled once: the query (one per entity, every reference's UUID
     and every user's e-mail joined in, no model instances), a converter per column that needs
     one, and a JSON template with the keys in sorted order, so a record's line is one ``%``
-    of per-column encoders (C functions for most columns) and its CSV row the same values."""
+    of per-column encoders (C functions for most columns) and its CSV row the same values.
+
+    On PostgreSQL the server makes the text of timestamps, dates, UUIDs, decimals and
+    references, and each row's many-to-many lists (sorted), so Python only moves strings;
+    on other databases Python converts them. JSON columns arrive as text: for writing
+    (``writing``) they become the record's JSON text (the same text in the CSV copy), for
+    reading the value."""
 
     def __init__(
-        self, declaration: Declaration, scope: _Scope, ids: ExportIds, text_loaded: bool = False
+        self,
+        declaration: Declaration,
+        scope: _Scope,
+        ids: ExportIds,
+        in_sql: bool | None = None,
+        writing: bool = False,
     ):
         self.declaration, self.scope, self.ids = declaration, scope, ids
+        if in_sql is None:
+            in_sql = connection.vendor == "postgresql"
+        self.in_sql = in_sql
         d = declaration
         self.columns = d.columns()
         self.many = [name for name in d.refs if d.is_many(name)]
         self.many_users = [name for name in d.users if d.is_many(name)]
-        expressions: dict[str, object] = {"id": F("public_id")}
-        converters: list[tuple[str, Callable]] = [] if text_loaded else [("id", _text)]
+        expressions: dict[str, object] = {}
+        converters: list[tuple[str, Callable]] = []
         json_of: dict[str, Callable] = {"id": _esc}
-        csv_of: dict[int, Callable] = {}
+        csv_of: dict[str, Callable] = {}
+        if in_sql:
+            expressions["id"] = _as_text(F("public_id"))
+        else:
+            expressions["id"] = F("public_id")
+            converters.append(("id", _text))
         for name in d.fields:
             item = d.field(name)
-            expressions[name] = F(item.attname if item.is_relation else name)
+            column = F(item.attname if item.is_relation else name)
+            expressions[name] = column
             convert = d.convert.get(name)
             kind = item.get_internal_type()
+            country = type(item).__name__ == "CountryField" and not getattr(item, "multiple", 0)
+            json_of[name] = _j_str_null if item.null else _esc
             if convert is not None:
                 json_of[name], csv_of[name] = _dumps, _csv_value
-            elif kind in _TO_TEXT or type(item).__name__ == "CountryField":
-                if not (text_loaded and kind in _LOADED_AS_TEXT):
-                    converters.append((name, _TO_TEXT.get(kind, encode)))
-                json_of[name] = _j_str_null if item.null else _esc
+            elif in_sql and kind == "DateTimeField":
+                expressions[name] = _IsoTimestamp(column)
+            elif in_sql and kind == "DateField":
+                expressions[name] = _IsoDate(column)
+            elif in_sql and (
+                kind == "UUIDField"
+                or country
+                or (kind == "DecimalField" and item.decimal_places <= 6)
+            ):
+                # numeric's text is str(Decimal) of it, up to 6 decimal places (beyond,
+                # str(Decimal) may write an exponent: "0E-7").
+                expressions[name] = _as_text(column)
+            elif kind in _TO_TEXT or country:
+                converters.append((name, _TO_TEXT.get(kind, encode)))
             elif kind in ("CharField", "TextField", "EmailField", "SlugField", "URLField"):
-                json_of[name] = _j_str_null if item.null else _esc
+                pass
             elif kind in _INT:
                 json_of[name] = _j_int
             elif kind == "BooleanField":
                 json_of[name], csv_of[name] = _j_bool, _c_bool
             elif kind == "JSONField":
-                json_of[name], csv_of[name] = _dumps, _c_json
+                # The database's text, parsed here (no JSONField.from_db_value).
+                expressions[name] = _as_text(column)
+                converters.append((name, _json_texts() if writing else _loads))
+                if writing:
+                    json_of[name] = _j_text
+                else:
+                    json_of[name], csv_of[name] = _dumps, _c_json
             else:
                 converters.append((name, encode))
                 json_of[name], csv_of[name] = _dumps, _csv_value
@@ -425,20 +445,26 @@ class _Encoder:
         for name in d.refs:
             if name in self.many:
                 json_of[name], csv_of[name] = _dumps, _c_json
+                if in_sql:
+                    expressions[name] = self._link_array(name)
                 continue
             target = F(f"{name}__public_id")
             if narrowed and d.field(name).null:
                 # A reference to a row outside the scope is left out, not revealed.
                 visible = scope.queryset(declaration_of(d.field(name).related_model)).values("pk")
                 target = Case(When(**{f"{name}__in": visible}, then=target), default=Value(None))
-            expressions[name] = target
-            if not text_loaded:
+            if in_sql:
+                target = _as_text(target)
+            else:
                 converters.append((name, _text))
+            expressions[name] = target
             json_of[name] = _j_str_null
         allowed = scope.member_ids()
         for name in d.users:
             if name in self.many_users:
                 json_of[name], csv_of[name] = _dumps, _c_json
+                if in_sql:
+                    expressions[name] = self._link_array(name)
                 continue
             email = F(f"{name}__email")
             if allowed is not None:
@@ -449,7 +475,7 @@ class _Encoder:
         for name in d.files:
             expressions[name] = F(name)
             json_of[name] = _j_str_null
-        self.need_pk = bool(self.many or self.many_users)
+        self.need_pk = not in_sql and bool(self.many or self.many_users)
         if self.need_pk:
             expressions["pk_"] = F("pk")
         self.expressions = expressions
@@ -467,6 +493,37 @@ class _Encoder:
         self.json_of = tuple(json_of[k] for k in ordered)
         self.csv_of = [(order[k], f) for k, f in csv_of.items()]
 
+    def _link_array(self, name: str):
+        """PostgreSQL: the row's many-to-many list as one array, sorted as Python sorts the
+        text (UUIDs in uuid order, e-mails bytewise), with what ``_links`` leaves out left out."""
+        from django.contrib.postgres.expressions import ArraySubquery
+
+        d, scope = self.declaration, self.scope
+        item = d.field(name)
+        through = item.remote_field.through
+        source = item.m2m_field_name()
+        target = item.m2m_reverse_field_name()
+        pairs = through.objects.filter(**{source: OuterRef("pk")})
+        if name in self.many_users:
+            allowed = scope.member_ids()
+            if allowed is not None:
+                pairs = pairs.filter(**{f"{target}__in": allowed})
+            email = F(f"{target}__email")
+            pairs = pairs.order_by(Collate(email, "C")).values(value=email)
+        else:
+            if scope.narrowed:
+                visible = scope.queryset(declaration_of(item.related_model)).values("pk")
+                pairs = pairs.filter(**{f"{target}__in": visible})
+            pairs = pairs.order_by(f"{target}__public_id").values(
+                value=_as_text(F(f"{target}__public_id"))
+            )
+        array = ArraySubquery(pairs)
+        # A part of the scope that holds nothing makes the subquery NULL (Django leaves out a
+        # query it knows is empty): an empty list.
+        return Func(
+            array, template="COALESCE(%(expressions)s, '{}'::text[])", output_field=array.output_field
+        )
+
     def queryset(self, queryset=None) -> QuerySet:
         queryset = self.scope.queryset(self.declaration) if queryset is None else queryset
         names = {f"c_{n}": expression for n, expression in enumerate(self.expressions.values())}
@@ -475,23 +532,22 @@ class _Encoder:
     def chunks(self, queryset=None) -> Iterator[list[list]]:
         """The entity's records (values in ``columns()`` order), in public-id order, chunk by
         chunk; only a chunk is held at a time."""
-        chunk: list = []
         rows = self.queryset(queryset).iterator(chunk_size=CHUNK)
-        for row in rows:
-            chunk.append(row)
-            if len(chunk) >= CHUNK:
+        try:
+            while chunk := list(islice(rows, CHUNK)):
                 yield self._finish(chunk)
-                chunk = []
-        if chunk:
-            yield self._finish(chunk)
+        finally:
+            rows.close()
 
-    def _finish(self, chunk: list[tuple]) -> list[list]:
+    def _finish(self, chunk: list[tuple]) -> list:
         d, ids = self.declaration, self.ids
         converters, converts, files = self.converters, self.converts, self.files
-        out = []
-        links = self._links([row[-1] for row in chunk]) if self.need_pk else {}
         width, placed = self.width, self.select_order
         in_order = placed == list(range(len(placed))) and len(placed) == width
+        if in_order and not (converters or converts or files):
+            return chunk
+        links = self._links([row[-1] for row in chunk]) if self.need_pk else {}
+        out = []
         for raw in chunk:
             row = list(raw)
             for number, convert in converters:
@@ -540,14 +596,14 @@ class _Encoder:
             links[name] = found
         return links
 
-    def lines(self, rows: list[list]) -> bytes:
+    def lines(self, rows: list) -> bytes:
         template, getter, encoders = self.template, self.json_getter, self.json_of
         call = operator.call
         return "".join(
             [template % tuple(map(call, encoders, getter(row))) for row in rows]
         ).encode()
 
-    def csv_rows(self, rows: list[list]) -> list[list]:
+    def csv_rows(self, rows: list) -> list:
         if not self.csv_of:
             return rows
         out = []
@@ -693,24 +749,24 @@ def export_bundle(
 
 def _write_entity(writer: _Writer, declaration: Declaration, context: _Scope, ids) -> int:
     count = 0
-    with (
-        _TextLoaders(connection) as loaders,
-        tempfile.SpooledTemporaryFile(max_size=8 << 20, mode="w+b") as spool,
-    ):
-        encoder = _Encoder(declaration, context, ids, text_loaded=loaders.active)
-        text = io.TextIOWrapper(spool, encoding="utf-8", newline="")
+    with tempfile.SpooledTemporaryFile(max_size=8 << 20, mode="w+b") as spool:
+        encoder = _Encoder(declaration, context, ids, writing=True)
+        # The CSV rows of a chunk go to a string first, then to the spool in one write.
+        text = io.StringIO(newline="")
         table = csv.writer(text)
         table.writerow(encoder.columns)
         with writer.open(entity_path(declaration.entity)) as lines:
             for rows in encoder.chunks():
                 lines.write(encoder.lines(rows))
                 table.writerows(encoder.csv_rows(rows))
+                spool.write(text.getvalue().encode())
+                text.seek(0)
+                text.truncate()
                 count += len(rows)
-        text.flush()
+        spool.write(text.getvalue().encode())
         spool.seek(0)
         with writer.open(entity_path(declaration.entity, "csv")) as handle:
             shutil.copyfileobj(spool, handle, 1 << 20)
-        text.detach()
     return count
 
 
