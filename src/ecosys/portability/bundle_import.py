@@ -426,6 +426,8 @@ def _check(archive, workspace, report, progress, new_ids: bool, work: Path) -> _
     if not new_ids:
         with scopes_disabled():
             for declaration in entities:
+                if not declaration.model._base_manager.exists():
+                    continue  # an empty table (a new instance) holds none of them
                 here, elsewhere = existing[declaration.entity], 0
                 found = _id_rows(declaration.model, sorted(ids[declaration.entity]), None)
                 for public_id, pk, workspace_id in found:
@@ -768,14 +770,30 @@ class _Pks:
         return found
 
 
+def _referred_to(entities: list[Declaration]) -> set[str]:
+    """Entities whose rows' ids the import looks up after writing them: targets of references
+    and of converters, and entities with links or references to themselves. The others'
+    ids are not kept (most rows of a large bundle belong to such leaf entities)."""
+    found = set()
+    for declaration in entities:
+        found |= declaration.depends_on()
+        if declaration.self_refs() or any(declaration.is_many(n) for n in declaration.refs):
+            found.add(declaration.entity)
+        if any(declaration.is_many(n) for n in declaration.users):
+            found.add(declaration.entity)
+    return found
+
+
 def _apply(plan: _Plan, workspace, report, progress, saved: list) -> None:
     pks = _Pks(plan, workspace)
+    keep = _referred_to(plan.entities)
     ids = _ImportIds(plan, pks)
     context = _Scope(workspace)
     for number, declaration in enumerate(plan.entities):
         if progress:
             progress(f"writing {declaration.entity}", 40 + int(60 * number / len(plan.entities)))
         writer = _EntityWriter(plan, declaration, workspace, report, pks, ids, context, saved)
+        writer.remember = declaration.entity in keep
         try:
             for _, batch in _record_batches(
                 plan.archive, declaration, plan.steps, report, check=False
@@ -810,6 +828,7 @@ class _EntityWriter:
         )
         self.pk_of = pks.get
         self.pending: dict[tuple[str, str, str], list[tuple[int, int]]] = {}  # link rows
+        self.remember = True  # whether the ids of its new rows are kept (see _referred_to)
         d = declaration
         self.entity = d.entity
         self.present = plan.existing[d.entity]
@@ -901,7 +920,10 @@ class _EntityWriter:
         return env["row"]
 
     def _written(self, public_ids: list[str], assigned: list[int] | None) -> None:
-        """Remember the pks of new rows (assigned by the inserter, or looked up)."""
+        """Remember the pks of new rows (assigned by the inserter, or looked up), where
+        anything refers to them."""
+        if not self.remember:
+            return
         if assigned is None:
             self.pks.add(
                 self.entity, _id_rows(self.declaration.model, public_ids, self.workspace.pk)
