@@ -46,7 +46,7 @@ from .bundle_facts import (
     store_of,
 )
 from .registry import Declaration, declaration_get, declarations
-from .schema import compiled_check, entity_schema, record_problems
+from .schema import batch_check, compiled_check, entity_schema, record_problems
 
 MAX_ENTRIES = 10_000
 MAX_TOTAL_BYTES = 20 << 30  # uncompressed
@@ -554,6 +554,7 @@ def _record_batches(
     JSON or does not match is reported as a problem and is None in its block."""
     schema = entity_schema(declaration)
     valid = compiled_check(schema) if check else None
+    all_valid = batch_check(schema) if check else None
     entity = declaration.entity
     for first, lines in _line_blocks(archive, entity_path(entity), sha256):
         try:
@@ -568,7 +569,7 @@ def _record_batches(
                     records.append(None)
         for step in steps:
             records = [step.record(entity, record) for record in records]
-        if check and not all(map(valid, records)):
+        if check and not all_valid(records) and not all(map(valid, records)):
             for number, record in enumerate(records):
                 if record is not None and not valid(record):
                     problems = record_problems(schema, record) or ["does not match its schema"]

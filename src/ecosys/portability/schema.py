@@ -6,6 +6,8 @@ of its own declarations (never against the ones in a bundle it has not yet trust
 
 from __future__ import annotations
 
+import itertools
+import operator
 import re
 
 from .registry import Declaration
@@ -326,3 +328,110 @@ def _column_check(schema: dict):
         return pattern is None or pattern(value) is not None
 
     return check
+
+
+# --------------------------------------------------------------------------- batch check
+def batch_check(schema: dict):
+    """A check of a whole list of records against an entity schema, a column at a time with
+    loops in C (``map``, ``set``, ``max``, one regular expression over a column's joined
+    text): True only when every record passes ``compiled_check``; False when any may not, and
+    then the caller checks record by record (which also says which ones fail)."""
+    cached = _BATCH_CHECKS.get(id(schema))
+    if cached is not None and cached[0] is schema:
+        return cached[1]
+    keys = frozenset(schema["properties"])
+    columns = []
+    for name, prop in schema["properties"].items():
+        test = _column_batch(prop)
+        if test is not None:
+            columns.append((operator.itemgetter(name), test))
+
+    def check(records: list) -> bool:
+        if not records:
+            return True
+        if set(map(type, records)) != {dict}:
+            return False
+        if not all(map(operator.eq, itertools.repeat(keys), map(dict.keys, records))):
+            return False
+        return all(test(list(map(get, records))) for get, test in columns)
+
+    _BATCH_CHECKS[id(schema)] = (schema, check)
+    return check
+
+
+_BATCH_CHECKS: dict[int, tuple[dict, object]] = {}
+_NONE = type(None)
+
+
+def _column_batch(schema: dict):
+    """A test of one column's values (a list): True only when each passes ``_column_check``."""
+    kinds = schema.get("type")
+    if kinds is None and not schema:
+        return None  # anything goes (a JSON field)
+    if kinds is None:
+        single = _column_check(schema)
+        return lambda values: all(map(single, values))
+    kinds = kinds if isinstance(kinds, list) else [kinds]
+    allowed = frozenset(t for kind in kinds for t in _EXACT[kind])
+    simple = _simple_string(schema)
+    integer = _simple_integer(schema)
+    items = schema.get("items")
+    item_test = None
+    if kinds == ["array"] and isinstance(items, dict) and not set(schema) - _PLAIN_KEYS:
+        item_test = _column_batch(items)
+        if item_test is None:
+            item_test = _anything
+    if simple is None and integer is None and item_test is None:
+        if set(schema) - {"type", "description"}:
+            single = _column_check(schema)
+            return lambda values: all(map(single, values))
+        return lambda values: set(map(type, values)) <= allowed
+    joined = None
+    if simple is not None and simple[3] is not None:
+        joined = _joined_pattern(schema["pattern"])
+    _, maximum, enum, _ = simple if simple is not None else (None, None, None, None)
+    minimum = integer[1] if integer is not None else None
+
+    def test(values: list) -> bool:
+        if not values:
+            return True
+        types = set(map(type, values))
+        if not types <= allowed:
+            return False
+        if _NONE in types:
+            values = [value for value in values if value is not None]
+            if not values:
+                return True
+        if item_test is not None:
+            return item_test(list(itertools.chain.from_iterable(values)))
+        if maximum is not None and max(map(len, values)) > maximum:
+            return False
+        if enum is not None and not enum.issuperset(values):
+            return False
+        if minimum is not None and min(values) < minimum:
+            return False
+        if simple is not None and simple[3] is not None:
+            if joined is None:
+                return all(map(simple[3], values))
+            text = "\n".join(values)
+            # No value holds a line break, so each one matched the pattern on its own.
+            return text.count("\n") == len(values) - 1 and joined(text) is not None
+        return True
+
+    return test
+
+
+def _anything(values) -> bool:
+    return True
+
+
+def _joined_pattern(pattern: str):
+    """``fullmatch`` of values joined by line breaks, each matching ``pattern`` (anchored with
+    ^ and $), when the pattern cannot match a line break itself; else None."""
+    if not (pattern.startswith("^") and pattern.endswith("$")):
+        return None
+    body = pattern[1:-1]
+    plain = re.sub(r"\\[.\-]", "", body)
+    if re.search(r"[.|^$]|\\[sSDWnbBAZ]|\[\^", plain):
+        return None
+    return re.compile(f"(?:{body})(?:\n(?:{body}))*").fullmatch
