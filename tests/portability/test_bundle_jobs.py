@@ -425,3 +425,46 @@ def test_lists_take_the_same_queries_for_one_job_or_many(workspace, client_as, a
         )  # fmt: skip
     assert (queries("/bundles/"), queries("/api/v1/bundles")) == one
     assert one == (5, 5), one
+
+
+def test_progress_inside_the_import_transaction_goes_through_a_connection_of_its_own(
+    workspace, monkeypatch
+):
+    from types import SimpleNamespace
+
+    from django.db import connection, transaction
+
+    job = SimpleNamespace(pk=10**9)  # no such row: the real statement below changes nothing
+    # The real second connection takes the statement (PostgreSQL); SQLite writes nothing.
+    real = jobs._ProgressWriter(job)
+    with transaction.atomic():
+        real("writing ecosystem.organization", 55)
+    assert (real.aside is not None) == (connection.vendor == "postgresql")
+    real.close()
+    assert real.aside is None
+
+    executed = []
+
+    class Recorder:
+        def execute(self, statement, params):
+            executed.append(params)
+
+        def close(self):
+            executed.append("closed")
+
+    monkeypatch.setattr(jobs.psycopg, "connect", lambda **params: Recorder())
+    writer = jobs._ProgressWriter(job)
+    writer("checking ecosystem.tag", 10)  # outside: the ORM, no second connection
+    with transaction.atomic():
+        writer("writing ecosystem.organization", 55)
+        writer("writing ecosystem.organization", 55)  # the same again: not written twice
+        writer("writing ecosystem.person", 70)
+    writer.close()
+    if connection.vendor == "postgresql":
+        assert executed == [
+            ["writing ecosystem.organization", 55, job.pk],
+            ["writing ecosystem.person", 70, job.pk],
+            "closed",
+        ]
+    else:
+        assert executed == []

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import urlencode
 
+import psycopg
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -337,8 +338,10 @@ def bundle_import_apply(*, actor: Actor, dry_run: BundleJob, policy: str | None 
 class _ProgressWriter:
     """Writes (phase, percent) to the job as the work reports it, at most a few times a second.
 
-    Inside the import's own transaction a write would be invisible to the pages until the end
-    (and undone with a dry run), so progress reported from there is not written."""
+    Inside the import's own transaction a write through the same connection would be invisible
+    to the pages until the end (and undone with a dry run). On PostgreSQL such progress goes
+    through a second connection of its own, in autocommit, so the job's page follows the
+    writing entity by entity; on SQLite (one writer at a time) it is not written."""
 
     def __init__(self, job: BundleJob, prefix: str = ""):
         self.pk = job.pk
@@ -346,18 +349,42 @@ class _ProgressWriter:
         self.depth = len(connection.atomic_blocks)
         self.last: tuple[str, int] | None = None
         self.at = 0.0
+        self.aside = None  # the second connection, opened when first needed
 
     def __call__(self, phase: str, percent: int) -> None:
         phase = f"{self.prefix}{phase}".replace("_", " ")[:200]
-        if (phase, percent) == self.last or len(connection.atomic_blocks) > self.depth:
+        inside = len(connection.atomic_blocks) > self.depth
+        if (phase, percent) == self.last or (inside and connection.vendor != "postgresql"):
             return
         now = time.monotonic()
         if self.last and self.last[0] == phase and now - self.at < 0.5:
             return
         self.last, self.at = (phase, percent), now
+        percent = max(0, min(percent, 100))
+        if inside:
+            self._write_aside(phase, percent)
+            return
         BundleJob.objects.filter(pk=self.pk).update(
-            phase=phase, progress_done=max(0, min(percent, 100)), progress_total=100
+            phase=phase, progress_done=percent, progress_total=100
         )
+
+    def _write_aside(self, phase: str, percent: int) -> None:
+        if self.aside is None:
+            params = connection.get_connection_params()
+            for django_only in ("cursor_factory", "context", "prepare_threshold"):
+                params.pop(django_only, None)
+            self.aside = psycopg.connect(**params, autocommit=True)
+        table = connection.ops.quote_name(BundleJob._meta.db_table)
+        self.aside.execute(
+            f"UPDATE {table} SET phase = %s, progress_done = %s, progress_total = 100 "  # noqa: S608
+            "WHERE id = %s",
+            [phase, percent, self.pk],
+        )
+
+    def close(self) -> None:
+        if self.aside is not None:
+            self.aside.close()
+            self.aside = None
 
 
 def _actor_of(job: BundleJob) -> Actor | None:
@@ -486,14 +513,18 @@ def _import(job: BundleJob, actor: Actor) -> BundleJob:
     path = bundle_file(job)
     if path is None:
         return _fail(job, "The uploaded bundle is gone (expired); upload it again.")
-    report = import_bundle(
-        job.workspace,
-        path,
-        policy=job.policy,
-        dry_run=job.dry_run,
-        new_ids=job.new_ids,
-        progress=_ProgressWriter(job),
-    )
+    progress = _ProgressWriter(job)
+    try:
+        report = import_bundle(
+            job.workspace,
+            path,
+            policy=job.policy,
+            dry_run=job.dry_run,
+            new_ids=job.new_ids,
+            progress=progress,
+        )
+    finally:
+        progress.close()
     finished = timezone.now()
     fields = {"report": report.as_dict(), "finished_at": finished, "expires_at": finished + ttl()}
     if not report.ok:
