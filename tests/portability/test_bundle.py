@@ -1,20 +1,35 @@
 """The exit bundle: round trip, hostile bundles refused, policies, dry run, and the leak test."""
 
+import csv
 import io
 import json
 import os
 import shutil
+import threading
 import uuid
 import zipfile
+from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.db.models import (
+    DateField,
+    DateTimeField,
+    DecimalField,
+    Func,
+    TextField,
+    UUIDField,
+    Value,
+)
+from django.db.models.functions import Cast
 from django_scopes import scope
 
 from ecosys.core.access import Actor, restrict
 from ecosys.core.models import Membership, Workspace
 from ecosys.ecosystem.models import Organization
 from ecosys.portability import bundle_import
-from ecosys.portability.bundle_export import export_bundle
+from ecosys.portability.bundle_export import _as_text, _IsoDate, _IsoTimestamp, export_bundle
 from ecosys.portability.bundle_import import Upgrade, import_bundle
 from ecosys.portability.registry import declarations
 
@@ -345,3 +360,133 @@ def test_a_version_1_bundle_is_upgraded_to_version_2(workspace, bundle, tmp_path
     assert report.ok, report.problems
     assert report.upgraded_from == "1" and report.format_version == "2"
     assert report.counts["readiness.onboardingtask"]["created"] > 0
+
+
+# -- the exporter's text, made by PostgreSQL, is Python's text ------------------------------
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="text the PostgreSQL server makes for the export"
+)
+
+
+def server_text(expression):
+    """One value of ``expression`` as the server computes it, in a session whose time zone is
+    not UTC (the export must not depend on it)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL TIME ZONE 'Pacific/Chatham'")  # +12:45 / +13:45
+    return Workspace.objects.annotate(v=expression).values_list("v", flat=True)[:1].get()
+
+
+EDGE_TIMES = [
+    datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC),
+    datetime(2025, 1, 2, 3, 4, 5, 1, tzinfo=UTC),
+    datetime(2025, 1, 2, 3, 4, 5, 120000, tzinfo=UTC),
+    datetime(2024, 2, 29, 23, 59, 59, 999999, tzinfo=UTC),
+    datetime(2024, 6, 1, 1, 30, tzinfo=timezone(timedelta(hours=2))),  # the day before in UTC
+    datetime(5, 3, 4, 5, 6, 7, tzinfo=UTC),
+    datetime(999, 12, 31, 23, 59, 59, 500, tzinfo=UTC),
+    datetime(1, 1, 1, tzinfo=UTC),
+    datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+]
+
+
+@postgresql_only
+@pytest.mark.parametrize("value", EDGE_TIMES, ids=str)
+def test_the_servers_timestamp_text_is_pythons_isoformat_in_utc(workspace, value):
+    text = server_text(_IsoTimestamp(Value(value, output_field=DateTimeField())))
+    assert text == value.astimezone(UTC).isoformat()
+
+
+@postgresql_only
+@pytest.mark.parametrize(
+    "value",
+    [date(2024, 2, 29), date(1, 1, 1), date(5, 6, 7), date(999, 12, 31), date(9999, 12, 31)],
+    ids=str,
+)
+def test_the_servers_date_text_is_pythons_isoformat(workspace, value):
+    assert server_text(_IsoDate(Value(value, output_field=DateField()))) == value.isoformat()
+
+
+@postgresql_only
+@pytest.mark.parametrize(
+    ("value", "places"),
+    [
+        ("1200.00", 2),
+        ("0.000001", 6),
+        ("0.000000", 6),
+        ("-0.50", 2),
+        ("123456789012.5", 1),
+        ("7", 0),
+    ],
+)
+def test_the_servers_decimal_text_is_str_of_the_decimal(workspace, value, places):
+    column = Cast(Value(Decimal(value)), DecimalField(max_digits=20, decimal_places=places))
+    assert server_text(_as_text(column)) == str(Decimal(value)) == value
+
+
+@postgresql_only
+def test_the_servers_uuid_text_is_str_of_the_uuid(workspace):
+    value = uuid.UUID("A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11")
+    assert server_text(_as_text(Value(value, output_field=UUIDField()))) == str(value)
+
+
+@postgresql_only
+def test_the_servers_json_list_is_the_compact_dump_sorted_as_python_sorts(workspace):
+    strings = ['b"c', "x\u0001é\\\n\t", "Zoë", "a b", "\u2028", "", "ß", "Ä", "😀", "a"]
+    array = Func(
+        *[Value(s, output_field=TextField()) for s in strings],
+        template="array_to_json(ARRAY(SELECT x FROM unnest(ARRAY[%(expressions)s]) x "
+        'ORDER BY x COLLATE "C"))::text',
+        output_field=TextField(),
+    )
+    assert server_text(array) == json.dumps(
+        sorted(strings), ensure_ascii=False, separators=(",", ":")
+    )
+    ids = sorted((uuid.uuid4() for _ in range(50)), key=lambda u: u.bytes)
+    assert [str(u) for u in ids] == sorted(str(u) for u in ids)  # uuid order is text order
+
+
+def test_many_to_many_lists_and_json_columns_are_written_as_python_writes_them(workspace, bundle):
+    """Organisations' tags (a list the server makes on PostgreSQL) and JSON columns (read as
+    text, dumped once): the JSON Lines hold the compact dump, the CSV copy the same text."""
+    files = entity_files(bundle)
+    lines = [
+        json.loads(line)
+        for line in files["entities/ecosystem.organization.jsonl"].split(b"\n")
+        if line
+    ]
+    table = list(csv.DictReader(io.StringIO(files["entities/ecosystem.organization.csv"].decode())))
+    assert len(lines) == len(table) == Organization.objects.count()
+    tagged = 0
+    for record, row in zip(lines, table, strict=True):
+        organization = Organization.objects.get(public_id=record["id"])
+        tags = sorted(str(t) for t in organization.tags.values_list("public_id", flat=True))
+        assert record["tags"] == tags
+        tagged += bool(tags)
+        for name in ("tags", "role_codes", "tag_names"):
+            assert row[name] == json.dumps(
+                record[name], ensure_ascii=False, sort_keys=True, separators=(",", ":")
+            )
+        assert record["role_codes"] == organization.role_codes
+        assert record["created_at"] == organization.created_at.astimezone(UTC).isoformat()
+    assert tagged
+    for line in files["entities/ecosystem.organization.jsonl"].split(b"\n")[:-1]:
+        record = json.loads(line)
+        assert line.decode() == json.dumps(
+            record, ensure_ascii=False, sort_keys=True, separators=(",", ":")
+        )
+
+
+class _FailingOut(io.BytesIO):
+    """A file that fails once a few hundred kB are written (a full disk, say)."""
+
+    def write(self, data):
+        if self.tell() > 200_000:
+            raise OSError(28, "No space left on device")
+        return super().write(data)
+
+
+def test_an_error_while_the_thread_writes_stops_the_export_with_that_error(workspace):
+    with pytest.raises(OSError, match="No space left"), scope(workspace=workspace.pk):
+        export_bundle(workspace, scope="workspace", out=_FailingOut())
+    assert not [t for t in threading.enumerate() if t.name.startswith("bundle-")]

@@ -8,14 +8,17 @@ the same data always gives the same bytes and the same checksums.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
 import json
 import operator
+import queue
 import re
 import shutil
 import tempfile
+import threading
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -27,7 +30,7 @@ from pathlib import PurePosixPath
 from uuid import UUID
 
 import orjson
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Case, F, Func, OuterRef, QuerySet, TextField, Value, When
 from django.db.models.functions import Cast, Collate
 from django.utils import timezone
@@ -266,6 +269,11 @@ def _j_text(value) -> str:
     return "null" if value is None else value
 
 
+def _j_float(value) -> str:
+    # What the encoder writes for a finite float; NaN and infinities (and ints) go through it.
+    return float.__repr__(value) if type(value) is float and value - value == 0 else _dumps(value)
+
+
 def _c_bool(value):
     return None if value is None else ("true" if value else "false")
 
@@ -386,7 +394,7 @@ class _Encoder:
         self.declaration, self.scope, self.ids = declaration, scope, ids
         if in_sql is None:
             in_sql = connection.vendor == "postgresql"
-        self.in_sql = in_sql
+        self.in_sql, self.writing = in_sql, writing
         d = declaration
         self.columns = d.columns()
         self.many = [name for name in d.refs if d.is_many(name)]
@@ -430,6 +438,8 @@ class _Encoder:
                 json_of[name] = _j_int
             elif kind == "BooleanField":
                 json_of[name], csv_of[name] = _j_bool, _c_bool
+            elif kind == "FloatField":
+                json_of[name] = _j_float  # the CSV writer writes repr() of a float as well
             elif kind == "JSONField":
                 # The database's text, parsed here (no JSONField.from_db_value).
                 expressions[name] = _as_text(column)
@@ -447,6 +457,9 @@ class _Encoder:
                 json_of[name], csv_of[name] = _dumps, _c_json
                 if in_sql:
                     expressions[name] = self._link_array(name)
+                    if writing:  # the list's JSON text, made by the server
+                        json_of[name] = _j_text
+                        del csv_of[name]
                 continue
             target = F(f"{name}__public_id")
             if narrowed and d.field(name).null:
@@ -465,6 +478,9 @@ class _Encoder:
                 json_of[name], csv_of[name] = _dumps, _c_json
                 if in_sql:
                     expressions[name] = self._link_array(name)
+                    if writing:  # the list's JSON text, made by the server
+                        json_of[name] = _j_text
+                        del csv_of[name]
                 continue
             email = F(f"{name}__email")
             if allowed is not None:
@@ -520,22 +536,37 @@ class _Encoder:
         array = ArraySubquery(pairs)
         # A part of the scope that holds nothing makes the subquery NULL (Django leaves out a
         # query it knows is empty): an empty list.
-        return Func(
-            array, template="COALESCE(%(expressions)s, '{}'::text[])", output_field=array.output_field
-        )
+        empty = "COALESCE(%(expressions)s, '{}'::text[])"
+        array = Func(array, template=empty, output_field=array.output_field)
+        if self.writing:
+            # array_to_json's text of a text[] is the compact dump of the list (strings
+            # escaped as json.dumps(ensure_ascii=False) escapes them).
+            return Func(
+                array, template="array_to_json(%(expressions)s)::text", output_field=TextField()
+            )
+        return array
 
     def queryset(self, queryset=None) -> QuerySet:
         queryset = self.scope.queryset(self.declaration) if queryset is None else queryset
         names = {f"c_{n}": expression for n, expression in enumerate(self.expressions.values())}
         return queryset.order_by("public_id").annotate(**names).values_list(*names)
 
-    def chunks(self, queryset=None) -> Iterator[list[list]]:
+    def chunks(self, queryset=None, ahead: bool = False) -> Iterator[list]:
         """The entity's records (values in ``columns()`` order), in public-id order, chunk by
-        chunk; only a chunk is held at a time."""
+        chunk; only a few chunks are held at a time. ``ahead``: a thread fetches the next
+        chunks while these are encoded (the wait for the database releases the GIL)."""
         rows = self.queryset(queryset).iterator(chunk_size=CHUNK)
         try:
-            while chunk := list(islice(rows, CHUNK)):
+            # The first chunk here: the cursor is made in this thread (Django checks that).
+            chunk = list(islice(rows, CHUNK))
+            if chunk:
                 yield self._finish(chunk)
+            if len(chunk) < CHUNK:
+                return
+            more = _Ahead(rows) if ahead else iter(lambda: list(islice(rows, CHUNK)), [])
+            with contextlib.closing(more) if ahead else contextlib.nullcontext():
+                for chunk in more:
+                    yield self._finish(chunk)
         finally:
             rows.close()
 
@@ -615,6 +646,59 @@ class _Encoder:
         return out
 
 
+class _Ahead:
+    """Chunks of ``rows`` fetched by a thread, a few ahead of the one that iterates. Only
+    the thread advances ``rows`` until it is done or ``close`` has stopped it."""
+
+    AHEAD = 3
+
+    def __init__(self, rows: Iterator):
+        self.rows = rows
+        self.chunks: queue.Queue = queue.Queue(self.AHEAD)
+        self.stop = threading.Event()
+        self.done = False
+        self.thread = threading.Thread(target=self._run, name="bundle-reader", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            while not self.stop.is_set():
+                chunk = list(islice(self.rows, CHUNK))
+                if chunk:
+                    self._put(chunk)
+                if len(chunk) < CHUNK:
+                    break
+            self._put(None)  # the end
+        except BaseException as error:  # noqa: BLE001 - raised again in the reader
+            self._put(error)
+
+    def _put(self, item) -> None:
+        while not self.stop.is_set():
+            try:
+                self.chunks.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> list:
+        if self.done:
+            raise StopIteration
+        item = self.chunks.get()
+        if item is None or isinstance(item, BaseException):
+            self.done = True
+            if item is None:
+                raise StopIteration
+            raise item
+        return item
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join()
+
+
 def iter_records(
     declaration: Declaration, scope: _Scope, queryset=None, ids: ExportIds | None = None
 ) -> Iterator[dict]:
@@ -627,13 +711,29 @@ def iter_records(
 
 
 class _Writer:
-    """Adds files to the archive and remembers each one's SHA-256 and size."""
+    """Adds files to the archive and remembers each one's SHA-256 and size.
+
+    ``stream`` and ``copy`` hand the work to a thread (deflate, CRC and SHA-256 release the
+    GIL, so they overlap with encoding the next rows): their jobs run in order, the queue is
+    bounded, and ``open``/``add`` (written here) first wait until it is drained, so entries
+    follow each other as they were asked for. An error of the thread is raised here, at the
+    next call."""
+
+    QUEUED = 16  # jobs waiting (chunks of a few hundred kB each)
 
     def __init__(self, archive: zipfile.ZipFile, manifest: Manifest):
         self.archive = archive
         self.manifest = manifest
+        self.jobs: queue.Queue | None = None
+        self.thread: threading.Thread | None = None
+        self.error: BaseException | None = None
+        self.current: _Hashing | None = None  # the thread's open entry
 
     def open(self, path: str, compress: bool = True):
+        self.drain()
+        return self._open(path, compress)
+
+    def _open(self, path: str, compress: bool = True) -> _Hashing:
         info = zipfile.ZipInfo(path, date_time=(1980, 1, 1, 0, 0, 0))
         info.compress_type = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
         # Deflate level 1: several times faster than the default 6 for about a third more
@@ -643,8 +743,102 @@ class _Writer:
         return _Hashing(self, path, self.archive.open(info, "w", force_zip64=True))
 
     def add(self, path: str, content: bytes) -> None:
-        with self.open(path) as handle:
-            handle.write(content)
+        """A deflated entry of ``content``, written by the thread."""
+
+        def job() -> None:
+            with self._enter(path) as handle:
+                handle.write(content)
+            self.current = None
+
+        self.submit(job)
+
+    def stream(self, path: str) -> _Queued:
+        """A deflated entry whose writes the thread does."""
+        return _Queued(self, path)
+
+    def copy(self, path: str, source) -> None:
+        """A deflated entry of ``source``'s bytes (from its start), written by the thread,
+        which closes ``source`` then."""
+
+        def job() -> None:
+            with source:
+                source.seek(0)
+                with self._enter(path) as handle:
+                    shutil.copyfileobj(source, handle, 1 << 20)
+                self.current = None
+
+        self.submit(job)
+
+    def _enter(self, path: str) -> _Hashing:
+        self.current = self._open(path)
+        return self.current
+
+    def submit(self, job: Callable[[], None]) -> None:
+        self._check()
+        if self.thread is None:
+            self.jobs = queue.Queue(self.QUEUED)
+            self.thread = threading.Thread(target=self._run, name="bundle-writer", daemon=True)
+            self.thread.start()
+        self.jobs.put(job)
+
+    def _run(self) -> None:
+        while True:
+            job = self.jobs.get()
+            try:
+                if job is None:
+                    return
+                if self.error is None:
+                    job()
+            except BaseException as error:  # noqa: BLE001 - raised again in the caller
+                self.error = error
+            finally:
+                self.jobs.task_done()
+
+    def _check(self) -> None:
+        if self.error is not None:
+            raise self.error
+
+    def drain(self) -> None:
+        """Wait until the thread has done every job; raise its error, if any."""
+        if self.jobs is not None:
+            self.jobs.join()
+        self._check()
+
+    def close(self) -> None:
+        """Stop the thread (after its jobs, or at once after an error) and close an entry it
+        left open, so the archive can be closed."""
+        if self.thread is not None:
+            self.jobs.put(None)
+            self.thread.join()
+            self.thread = self.jobs = None
+        if self.current is not None:
+            current, self.current = self.current, None
+            with contextlib.suppress(Exception):
+                current.handle.close()
+
+
+class _Queued:
+    """An entry written by the writer's thread: ``write`` queues the bytes."""
+
+    def __init__(self, writer: _Writer, path: str):
+        self.writer = writer
+        writer.submit(lambda: writer._enter(path))
+
+    def write(self, data: bytes) -> None:
+        writer = self.writer
+        writer.submit(lambda: writer.current.write(data))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        writer = self.writer
+
+        def close() -> None:
+            current, writer.current = writer.current, None
+            current.__exit__()
+
+        writer.submit(close)
 
 
 class _Hashing:
@@ -716,27 +910,31 @@ def export_bundle(
     ids = ExportIds(context)
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
         writer = _Writer(archive, manifest)
-        writer.add("README.md", readme().encode())
-        for number, declaration in enumerate(todo):
+        try:
+            writer.add("README.md", readme().encode())
+            for number, declaration in enumerate(todo):
+                if progress:
+                    progress(declaration.entity, int(100 * number / (len(todo) + 1)))
+                count = _write_entity(writer, declaration, context, ids)
+                manifest.entities[declaration.entity] = {
+                    "file": entity_path(declaration.entity),
+                    "csv": entity_path(declaration.entity, "csv"),
+                    "schema": f"schema/{declaration.entity}.json",
+                    "count": count,
+                    "depends_on": sorted(declaration.depends_on()),
+                }
+                if declaration.files:
+                    manifest.entities[declaration.entity]["attachments"] = _write_attachments(
+                        writer, declaration, context
+                    )
+                schema = json.dumps(entity_schema(declaration), indent=2, sort_keys=True) + "\n"
+                writer.add(f"schema/{declaration.entity}.json", schema.encode())
             if progress:
-                progress(declaration.entity, int(100 * number / (len(todo) + 1)))
-            count = _write_entity(writer, declaration, context, ids)
-            manifest.entities[declaration.entity] = {
-                "file": entity_path(declaration.entity),
-                "csv": entity_path(declaration.entity, "csv"),
-                "schema": f"schema/{declaration.entity}.json",
-                "count": count,
-                "depends_on": sorted(declaration.depends_on()),
-            }
-            if declaration.files:
-                manifest.entities[declaration.entity]["attachments"] = _write_attachments(
-                    writer, declaration, context
-                )
-            schema = json.dumps(entity_schema(declaration), indent=2, sort_keys=True) + "\n"
-            writer.add(f"schema/{declaration.entity}.json", schema.encode())
-        if progress:
-            progress(CHANNEL_FACTS, int(100 * len(todo) / (len(todo) + 1)))
-        manifest.channel_facts = write_channel_facts(writer, workspace, context)
+                progress(CHANNEL_FACTS, int(100 * len(todo) / (len(todo) + 1)))
+            manifest.channel_facts = write_channel_facts(writer, workspace, context)
+            writer.drain()
+        finally:
+            writer.close()
         archive.writestr(
             zipfile.ZipInfo("manifest.json", date_time=(1980, 1, 1, 0, 0, 0)),
             json.dumps(manifest.as_dict(), indent=2, sort_keys=True) + "\n",
@@ -749,14 +947,20 @@ def export_bundle(
 
 def _write_entity(writer: _Writer, declaration: Declaration, context: _Scope, ids) -> int:
     count = 0
-    with tempfile.SpooledTemporaryFile(max_size=8 << 20, mode="w+b") as spool:
-        encoder = _Encoder(declaration, context, ids, writing=True)
+    encoder = _Encoder(declaration, context, ids, writing=True)
+    # The CSV copy waits in a spool while the lines stream (one archive entry at a time).
+    spool = tempfile.SpooledTemporaryFile(max_size=8 << 20, mode="w+b")  # noqa: SIM115 - the writer closes it
+    try:
         # The CSV rows of a chunk go to a string first, then to the spool in one write.
         text = io.StringIO(newline="")
         table = csv.writer(text)
         table.writerow(encoder.columns)
-        with writer.open(entity_path(declaration.entity)) as lines:
-            for rows in encoder.chunks():
+        with (
+            _reading(encoder),
+            writer.stream(entity_path(declaration.entity)) as lines,
+            contextlib.closing(encoder.chunks(ahead=encoder.in_sql)) as chunks,
+        ):
+            for rows in chunks:
                 lines.write(encoder.lines(rows))
                 table.writerows(encoder.csv_rows(rows))
                 spool.write(text.getvalue().encode())
@@ -764,10 +968,18 @@ def _write_entity(writer: _Writer, declaration: Declaration, context: _Scope, id
                 text.truncate()
                 count += len(rows)
         spool.write(text.getvalue().encode())
-        spool.seek(0)
-        with writer.open(entity_path(declaration.entity, "csv")) as handle:
-            shutil.copyfileobj(spool, handle, 1 << 20)
+    except BaseException:
+        spool.close()
+        raise
+    writer.copy(entity_path(declaration.entity, "csv"), spool)
     return count
+
+
+def _reading(encoder: _Encoder):
+    """On PostgreSQL an entity's rows are read in a transaction: its cursor then runs as rows
+    are fetched (in autocommit the server computes the whole result before the first row), so
+    the server makes the next rows while these are encoded."""
+    return transaction.atomic() if encoder.in_sql else contextlib.nullcontext()
 
 
 def _write_attachments(writer: _Writer, declaration: Declaration, context: _Scope) -> int:
