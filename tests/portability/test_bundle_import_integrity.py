@@ -119,3 +119,21 @@ def test_an_error_while_rows_are_streaming_leaves_nothing_and_a_usable_connectio
     with pytest.raises(RuntimeError, match="stopped"):
         import_bundle(target, path)
     assert row_total(target) == 0
+
+
+def test_the_garbage_collector_is_paused_only_while_a_bundle_streams(workspace, bundle, tmp_path):
+    import gc
+
+    from ecosys.portability.bundle_export import collector_paused
+
+    seen = []
+    path = write(tmp_path, bundle)
+    report = import_bundle(
+        workspace, path, dry_run=True, progress=lambda *_: seen.append(gc.isenabled())
+    )
+    assert report.ok and seen and not any(seen)
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), collector_paused():
+        assert not gc.isenabled()
+        raise RuntimeError
+    assert gc.isenabled()

@@ -33,6 +33,7 @@ from .bundle_export import (
     _c_encoder,
     _Scope,
     attachment_path,
+    collector_paused,
     entity_path,
     iter_records,
 )
@@ -166,6 +167,7 @@ def import_bundle(
         archive,
         workspace_scope(workspace=workspace.pk),
         tempfile.TemporaryDirectory(prefix="ecosys-import-") as work,
+        collector_paused(),
     ):
         try:
             plan = _check(archive, workspace, report, progress, new_ids, Path(work))
