@@ -364,9 +364,7 @@ def test_a_version_1_bundle_is_upgraded_to_version_2(workspace, bundle, tmp_path
 
 # -- the exporter's text, made by PostgreSQL, is Python's text ------------------------------
 
-postgresql_only = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="text the PostgreSQL server makes for the export"
-)
+postgresql_only = pytest.mark.postgresql  # text the PostgreSQL server makes for the export
 
 
 def server_text(expression):

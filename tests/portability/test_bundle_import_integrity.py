@@ -56,9 +56,7 @@ def test_the_database_checks_references_again_after_an_import(workspace, bundle,
     Person._base_manager.filter(pk=person.pk).update(organization_id=person.organization_id)
 
 
-@pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="row locks of another connection: PostgreSQL"
-)
+@pytest.mark.postgresql  # row locks seen from another connection
 def test_rows_the_import_refers_to_cannot_be_deleted_before_it_commits(workspace, bundle, tmp_path):
     import psycopg
     from psycopg.errors import LockNotAvailable
