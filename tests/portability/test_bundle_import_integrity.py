@@ -135,3 +135,61 @@ def test_the_garbage_collector_is_paused_only_while_a_bundle_streams(workspace, 
         assert not gc.isenabled()
         raise RuntimeError
     assert gc.isenabled()
+
+
+def test_a_duplicate_id_is_refused_with_its_line(workspace, bundle, tmp_path):
+    def duplicate(files):
+        name = "entities/ecosystem.person.jsonl"
+        lines = files[name].rstrip(b"\n").split(b"\n")
+        files[name] = b"\n".join([*lines, lines[0]]) + b"\n"
+        _fix_checksum(files, name)
+        duplicate.line = len(lines) + 1
+
+    path = write(tmp_path, rebuild(bundle, duplicate))
+    drop_workspace(workspace)
+    target = new_workspace(name="Copy", slug="copy")
+    report = import_bundle(target, path)
+    assert not report.ok and row_total(target) == 0
+    assert any(
+        f"ecosystem.person line {duplicate.line}: duplicate id" in problem
+        for problem in report.problems
+    ), report.problems
+
+
+def test_records_whose_required_user_has_no_account_are_left_out(workspace, tmp_path):
+    import json
+
+    from ecosys.core.models import Membership
+    from ecosys.readiness.models import Announcement, AnnouncementRead
+
+    from .test_bundle import export_bytes
+
+    announcement = Announcement.objects.create(workspace=workspace, title="News", body="Read me")
+    users = list(Membership.objects.filter(workspace=workspace).values_list("user", flat=True))
+    for user in users[:3]:
+        AnnouncementRead.objects.create(
+            workspace=workspace, announcement=announcement, user_id=user
+        )
+    name = "entities/readiness.announcementread.jsonl"
+
+    def stranger(files):
+        lines = files[name].splitlines()
+        record = json.loads(lines[0])
+        record["user"] = "nobody-here@example.com"
+        lines[0] = json.dumps(record, sort_keys=True).encode()
+        files[name] = b"\n".join(lines) + b"\n"
+        _fix_checksum(files, name)
+
+    path = write(tmp_path, rebuild(export_bytes(workspace, scope="workspace"), stranger))
+    drop_workspace(workspace)
+    target = new_workspace(name="Copy", slug="copy")
+    report = import_bundle(target, path)
+    assert report.ok and report.applied, report.problems
+    assert any("1 readiness.announcementread records are left out" in w for w in report.warnings)
+    assert report.counts["readiness.announcementread"] == {
+        "created": 2,
+        "updated": 0,
+        "skipped": 1,
+    }
+    with scope(workspace=target.pk):
+        assert AnnouncementRead.objects.count() == 2
