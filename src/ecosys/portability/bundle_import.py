@@ -364,6 +364,8 @@ def _check(archive, workspace, report, progress, new_ids: bool, work: Path) -> _
     entities.sort(key=lambda declaration: order[declaration.entity])
 
     ids: dict[str, set[str]] = {}
+    existing: dict[str, dict[str, int]] = {d.entity: {} for d in entities}
+    referred = _referred_to(entities)
     wanted: dict[str, set[str]] = {}
     emails: set[str] = set()
     needs_user: list[tuple[str, str, str]] = []  # (entity, id, e-mail) of required users
@@ -426,6 +428,10 @@ def _check(archive, workspace, report, progress, new_ids: bool, work: Path) -> _
                             "which is not its attachment in this bundle."
                         )
                     attached.add(path)
+        if not new_ids:
+            existing[declaration.entity] = _existing(declaration, seen, workspace, report)
+            if declaration.entity not in referred:
+                ids[declaration.entity] = set()  # nothing refers to them: not kept (memory)
     stray = sorted(
         name for name in names if name.startswith("attachments/") and name not in attached
     )
@@ -434,24 +440,6 @@ def _check(archive, workspace, report, progress, new_ids: bool, work: Path) -> _
     if report.problems:
         return None
 
-    existing: dict[str, dict[str, int]] = {d.entity: {} for d in entities}
-    if not new_ids:
-        with scopes_disabled():
-            for declaration in entities:
-                if not declaration.model._base_manager.exists():
-                    continue  # an empty table (a new instance) holds none of them
-                here, elsewhere = existing[declaration.entity], 0
-                found = _id_rows(declaration.model, sorted(ids[declaration.entity]), None)
-                for public_id, pk, workspace_id in found:
-                    if workspace_id == workspace.pk:
-                        here[public_id] = pk
-                    else:
-                        elsewhere += 1
-                if elsewhere:
-                    report.problem(
-                        f"{elsewhere} {declaration.entity} records already belong to another "
-                        "workspace of this instance (import with new ids to keep both)."
-                    )
     users = {}
     for chunk in _chunks(sorted(emails)):
         users.update(User.objects.filter(email__in=chunk).values_list("email", "pk"))
@@ -507,6 +495,27 @@ def _check(archive, workspace, report, progress, new_ids: bool, work: Path) -> _
 
 
 _get_id = operator.itemgetter("id")
+
+
+def _existing(declaration: Declaration, public_ids: set[str], workspace, report) -> dict:
+    """{public id: pk} of the bundle's records of the entity that the workspace holds already;
+    ids held by another workspace of the instance are a problem."""
+    here: dict[str, int] = {}
+    with scopes_disabled():
+        if not declaration.model._base_manager.exists():
+            return here  # an empty table (a new instance) holds none of them
+        elsewhere = 0
+        for public_id, pk, workspace_id in _id_rows(declaration.model, sorted(public_ids), None):
+            if workspace_id == workspace.pk:
+                here[public_id] = pk
+            else:
+                elsewhere += 1
+    if elsewhere:
+        report.problem(
+            f"{elsewhere} {declaration.entity} records already belong to another workspace of "
+            "this instance (import with new ids to keep both)."
+        )
+    return here
 
 
 def _id_rows(model, public_ids: list[str], workspace: int | None) -> Iterator[tuple]:
