@@ -286,6 +286,7 @@ class _Plan:
     ids: dict[str, set[str]]  # entity -> UUIDs of its records in the bundle
     existing: dict[str, dict[str, int]]  # entity -> {public id: pk} of rows already there
     outside: dict[str, dict[str, int]]  # entity -> {public id: pk}: referred to, not in it
+    referred: set[str]  # entities whose rows' ids are looked up after writing (_referred_to)
     users: dict[str, int]
     dropped: dict[str, set[str]]  # entity -> records left out (their required user is unknown)
     facts: list[FactsFile]
@@ -451,7 +452,7 @@ def _check(archive, workspace, report, progress, new_ids: bool, work: Path) -> _
         report.warnings.append(
             f"{len(gone)} {entity} records are left out: their user has no account here."
         )
-    referred: dict[str, dict[str, int]] = {}
+    referred_rows: dict[str, dict[str, int]] = {}
     for entity, targets in sorted(wanted.items()):
         if targets & dropped.get(entity, set()):
             report.problem(f"Records refer to {entity} records that would be left out.")
@@ -459,7 +460,7 @@ def _check(archive, workspace, report, progress, new_ids: bool, work: Path) -> _
         declaration = declaration_get(entity)
         if missing and declaration is not None:
             found = dict(_id_rows(declaration.model, sorted(missing), workspace.pk))
-            referred[entity] = found
+            referred_rows[entity] = found
             missing -= found.keys()
         if missing:
             report.problem(
@@ -490,7 +491,18 @@ def _check(archive, workspace, report, progress, new_ids: bool, work: Path) -> _
             )
     salt = uuid4() if new_ids else None
     return _Plan(
-        manifest, archive, steps, entities, ids, existing, referred, users, dropped, facts, salt
+        manifest,
+        archive,
+        steps,
+        entities,
+        ids,
+        existing,
+        referred_rows,
+        referred,
+        users,
+        dropped,
+        facts,
+        salt,
     )
 
 
@@ -811,14 +823,13 @@ def _referred_to(entities: list[Declaration]) -> set[str]:
 
 def _apply(plan: _Plan, workspace, report, progress, saved: list) -> None:
     pks = _Pks(plan, workspace)
-    keep = _referred_to(plan.entities)
     ids = _ImportIds(plan, pks)
     context = _Scope(workspace)
     for number, declaration in enumerate(plan.entities):
         if progress:
             progress(f"writing {declaration.entity}", 40 + int(60 * number / len(plan.entities)))
         writer = _EntityWriter(plan, declaration, workspace, report, pks, ids, context, saved)
-        writer.remember = declaration.entity in keep
+        writer.remember = declaration.entity in plan.referred
         try:
             for _, batch in _record_batches(
                 plan.archive, declaration, plan.steps, report, check=False
@@ -1280,26 +1291,21 @@ class _Inserter:
 
     def abort(self, error: BaseException) -> None:
         """Give up the COPY in progress (the transaction is rolled back after this)."""
-        if self.stream is None:
-            return
-        copy, cursor = self.copy, self.cursor
-        self.copy = self.stream = self.cursor = None
-        try:
-            copy.__exit__(type(error), error, None)
-        except Exception:  # noqa: BLE001, S110 (the error that stopped the import is raised)
-            pass
-        finally:
-            cursor.close()
+        self.close(error)
 
-    def close(self) -> None:
-        """End the COPY in progress (the server has all its rows when this returns)."""
+    def close(self, error: BaseException | None = None) -> None:
+        """End the COPY in progress (the server has all its rows when this returns), or give
+        it up with ``error``, whose own raising is left to the caller."""
         if self.stream is None:
             return
         copy, cursor = self.copy, self.cursor
         self.copy = self.stream = self.cursor = None
         try:
             with self.connection.wrap_database_errors:
-                copy.__exit__(None, None, None)
+                copy.__exit__(type(error) if error else None, error, None)
+        except Exception:
+            if error is None:
+                raise
         finally:
             cursor.close()
 
