@@ -74,6 +74,18 @@ def test_rows_the_import_refers_to_cannot_be_deleted_before_it_commits(workspace
         )
 
 
+@pytest.mark.postgresql  # the foreign-key triggers are off only on PostgreSQL
+def test_a_row_found_then_deleted_before_it_is_locked_refuses_the_import(workspace):
+    from ecosys.portability.bundle_import import Refused, _fk_triggers_off
+
+    pk = Organization.objects.order_by("pk").values_list("pk", flat=True)[0]
+    with transaction.atomic(), _fk_triggers_off() as guard:
+        assert guard.active
+        guard.lock(Organization._meta, [pk])  # there: locked
+        with pytest.raises(Refused, match="1 organizations the bundle refers to were deleted"):
+            guard.lock(Organization._meta, [pk, 10**12])
+
+
 def test_a_row_the_database_refuses_stops_the_import_and_writes_nothing(
     workspace, bundle, tmp_path
 ):

@@ -15,7 +15,7 @@ from django_scopes import scope
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ecosys.core.models import Workspace
+from ecosys.core.models import AuditEvent, Workspace
 from ecosys.ecosystem.models import Organization, Person, Relationship, Tag
 from ecosys.partners.models import Partner, Program, Tier
 from ecosys.performance.services import store_for
@@ -170,6 +170,29 @@ def test_new_ids_import_next_to_the_original(workspace, bundle_data, tmp_path):
             courses = Course.objects.exclude(previous=None).select_related("previous")
             assert all(c.previous.workspace_id == target.pk for c in courses)
             versions = courses.count()
+            # Audit events come first, and name records of entities read after them: those
+            # targets get their new ids too (a pass over the bundle's ids comes first).
+            targets = set(
+                AuditEvent.objects.exclude(target_public_id=None).values_list(
+                    "target_public_id", flat=True
+                )
+            )
+        with scope(workspace=workspace.pk):
+            originals = {
+                declaration.entity: set(
+                    declaration.model.objects.values_list("public_id", flat=True)
+                )
+                for declaration in declarations()
+                if declaration.entity != "core.auditevent"
+            }
+            named = set(
+                AuditEvent.objects.exclude(target_public_id=None).values_list(
+                    "target_public_id", flat=True
+                )
+            )
+            later = named & set().union(*originals.values())
+            assert later, "the demo's audit events name records of later entities"
+            assert not targets & later and len(targets) == len(named)
         with scope(workspace=workspace.pk):
             assert versions == Course.objects.exclude(previous=None).count()
             assert copies == set(Partner.objects.values_list("organization__name", flat=True))

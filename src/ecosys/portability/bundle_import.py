@@ -1,9 +1,13 @@
-"""Read an exit bundle back: check everything first, then write it all in one transaction.
+"""Read an exit bundle back, in one transaction that commits only if everything passed.
 
-Nothing is written unless the whole bundle passes: the archive is safe (no paths outside it,
-no bombs, bounded lines and entries), the manifest is known (older versions are upgraded step
-by step), every checksum matches, every record matches its schema and every reference resolves
-inside the bundle or to a row of the target workspace.
+The archive is checked before any record is read: it is safe (no paths outside it, no bombs,
+bounded lines and entries), the manifest is known (older versions are upgraded step by step),
+every other file's checksum matches. Then each entity's records are read once, a block at a
+time: each block is checked (its schema, unique ids, every reference resolving inside the bundle
+or to a row of the target workspace, users, attachments; the file's checksum at its end) and
+then written, so the database stores one block while the next is checked. Anything wrong stops
+the writing, the rest is only checked so that the report names every problem, and the
+transaction is rolled back: nothing is written unless the whole bundle passes.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import operator
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -172,7 +177,7 @@ def import_bundle(
         collector_paused(),
     ):
         try:
-            plan = _check(archive, workspace, report, progress, new_ids, Path(work))
+            plan = _open(archive, report, new_ids, Path(work))
             if report.problems:
                 return report
             _apply_all(plan, workspace, report, progress)
@@ -279,36 +284,53 @@ def _upgrade(manifest: dict, report: ImportReport) -> list[Upgrade]:
 
 @dataclass
 class _Plan:
+    """What the import knows of the bundle: from its manifest before any record is read, and
+    from its records as they are read (checked and written in one pass)."""
+
     manifest: dict
     archive: zipfile.ZipFile
     steps: list[Upgrade]
     entities: list[Declaration]
-    ids: dict[str, set[str]]  # entity -> UUIDs of its records in the bundle
-    existing: dict[str, dict[str, int]]  # entity -> {public id: pk} of rows already there
-    outside: dict[str, dict[str, int]]  # entity -> {public id: pk}: referred to, not in it
-    referred: set[str]  # entities whose rows' ids are looked up after writing (_referred_to)
-    users: dict[str, int]
-    dropped: dict[str, set[str]]  # entity -> records left out (their required user is unknown)
+    names: set[str]  # the archive's file names
     facts: list[FactsFile]
     salt: UUID | None  # new_ids: the namespace of the new UUIDs
+    bundle_ids: dict[str, set[str]]  # new_ids: entity -> UUIDs of its records, read first
+    referred: set[str]  # entities whose rows' ids are looked up after writing (_referred_to)
+    ids: dict[str, set[str]] = dataclasses.field(default_factory=dict)  # checked so far
+    existing: dict[str, dict[str, int]] = dataclasses.field(default_factory=dict)
+    users: dict[str, int] = dataclasses.field(default_factory=dict)  # e-mail -> user pk
+    no_user: set[str] = dataclasses.field(default_factory=set)  # e-mails with no account
+    dropped: dict[str, set[str]] = dataclasses.field(default_factory=dict)  # left out
+    unresolved: dict[str, set[str]] = dataclasses.field(default_factory=dict)
+    refers_dropped: set[str] = dataclasses.field(default_factory=set)  # entities
+    clashes: dict[str, int] = dataclasses.field(default_factory=dict)  # policy 'fail'
+    attached: set[str] = dataclasses.field(default_factory=set)
+
+    def writing(self, report: ImportReport) -> bool:
+        """Whether records are still written: not once anything makes the import fail (the
+        rest is only checked, to report every problem; the transaction is rolled back)."""
+        return not (report.problems or self.unresolved or self.refers_dropped or self.clashes)
 
     def new_id(self, entity: str, public_id: str | None) -> str | None:
         """The UUID a record of the bundle gets here (the same one unless new_ids)."""
         if public_id is None or self.salt is None:
             return public_id
-        if public_id in self.ids.get(entity, ()):
+        if public_id in self.bundle_ids.get(entity, ()):
             return str(uuid5(self.salt, public_id))
         return public_id
 
     def new_any(self, public_id: str | None) -> str | None:
         if public_id is None or self.salt is None:
             return public_id
-        if any(public_id in ids for ids in self.ids.values()):
+        if any(public_id in ids for ids in self.bundle_ids.values()):
             return str(uuid5(self.salt, public_id))
         return public_id
 
 
-def _check(archive, workspace, report, progress, new_ids: bool, work: Path) -> _Plan:
+def _open(archive, report, new_ids: bool, work: Path) -> _Plan:
+    """Check what can be checked before reading records: the archive's entries, the manifest
+    (upgraded to this version), every other file's checksum, the entity types, the channel
+    facts. Entity files are checked record by record while they are imported."""
     _check_entries(archive)
     names = {info.filename for info in archive.infolist()}
     if "manifest.json" not in names:
@@ -329,7 +351,7 @@ def _check(archive, workspace, report, progress, new_ids: bool, work: Path) -> _
     if extra:
         raise Refused(f"Files not listed in the manifest: {sorted(extra)[:5]}.")
     entity_list = manifest.get("entities") or {}
-    # Entity files are hashed while their records are checked (one pass over each).
+    # Entity files are hashed while their records are read (one pass over each).
     deferred = {
         entity_path(entity)
         for entity in (entity_list if isinstance(entity_list, dict) else ())
@@ -363,118 +385,188 @@ def _check(archive, workspace, report, progress, new_ids: bool, work: Path) -> _
         entities.append(declaration)
     order = {d.entity: n for n, d in enumerate(declarations())}
     entities.sort(key=lambda declaration: order[declaration.entity])
+    fact_names = sorted(name for name in files if name.startswith(PREFIX))
+    facts = check_channel_facts(archive, fact_names, work, report.problem)
+    salt = uuid4() if new_ids else None
+    return _Plan(
+        manifest,
+        archive,
+        steps,
+        entities,
+        names,
+        facts,
+        salt,
+        _bundle_ids(archive, entities) if new_ids else {},
+        _referred_to(entities),
+    )
 
-    ids: dict[str, set[str]] = {}
-    existing: dict[str, dict[str, int]] = {d.entity: {} for d in entities}
-    referred = _referred_to(entities)
-    wanted: dict[str, set[str]] = {}
-    emails: set[str] = set()
-    needs_user: list[tuple[str, str, str]] = []  # (entity, id, e-mail) of required users
-    attached: set[str] = set()
-    for number, declaration in enumerate(entities):
-        if progress:
-            progress(f"checking {declaration.entity}", int(40 * number / max(len(entities), 1)))
-        seen = ids.setdefault(declaration.entity, set())
-        refs = []
-        for name in declaration.refs:
-            # A value among the target's bundle ids needs no more checking (entities come in
-            # dependency order), unless records of the target may be left out.
-            target = declaration.ref_entity(name)
-            target_declaration = declaration_get(target)
-            may_drop = target_declaration is not None and bool(target_declaration.required_users())
-            known = frozenset() if may_drop else ids.setdefault(target, set())
-            refs.append((name, declaration.is_many(name), known, wanted.setdefault(target, set())))
-        required = declaration.required_users()
-        sha256 = files[entity_path(declaration.entity)]["sha256"]
-        batches = _record_batches(archive, declaration, steps, report, sha256=sha256)
-        for first, batch in batches:
-            # Column by column, with set operations in C: this runs for every record.
-            records = [r for r in batch if r is not None] if None in batch else batch
-            block_ids = list(map(_get_id, records))
-            if seen.isdisjoint(block_ids) and len(set(block_ids)) == len(block_ids):
-                seen.update(block_ids)
-            else:
-                for line, record in enumerate(batch, first):
-                    if record is None:
-                        continue
-                    if record["id"] in seen:
-                        report.problem(
-                            f"{declaration.entity} line {line}: duplicate id {record['id']}."
-                        )
-                    seen.add(record["id"])
-            for name, many, known, into in refs:
-                values = map(operator.itemgetter(name), records)
-                found = set(itertools.chain.from_iterable(values) if many else values)
-                found.discard(None)
-                into.update(found.difference(known))
-            for name in declaration.users:
-                values = list(map(operator.itemgetter(name), records))
-                if declaration.is_many(name):
-                    emails.update(itertools.chain.from_iterable(values))
-                    continue
-                emails.update(filter(None, values))
-                if name in required:
-                    needs_user.extend(zip(itertools.repeat(declaration.entity), block_ids, values))
-            for line, record in enumerate(batch if declaration.files else (), first):
+
+def _bundle_ids(archive, entities: list[Declaration]) -> dict[str, set[str]]:
+    """Every record's id, per entity, read before anything else: with new ids a record may
+    name one of a later entity (a converter's UUID of any record), which gets its new UUID
+    too. What is not a record with an id is left to the check."""
+    found: dict[str, set[str]] = {}
+    for declaration in entities:
+        ids = found.setdefault(declaration.entity, set())
+        for _, lines in _line_blocks(archive, entity_path(declaration.entity)):
+            for line in lines:
+                with suppress(ValueError):
+                    record = _parse(line)
+                    if isinstance(record, dict) and isinstance(record.get("id"), str):
+                        ids.add(record["id"])
+    return found
+
+
+_get_id = operator.itemgetter("id")
+
+
+class _EntityCheck:
+    """Checks one entity's records a block at a time, before the block is written: ids unique,
+    references resolved (to a record read before, entities coming in dependency order, or to
+    a row of the workspace, looked up and locked), users known, attachments present, rows that
+    exist already found. What it finds wrong goes to the report, or to the plan to be reported
+    once all is read (``_conclude``)."""
+
+    def __init__(self, plan: _Plan, declaration: Declaration, workspace, report, pks: _Pks):
+        self.plan, self.declaration, self.workspace, self.report, self.pks = (
+            plan,
+            declaration,
+            workspace,
+            report,
+            pks,
+        )
+        d = declaration
+        self.entity = d.entity
+        self.seen = plan.ids.setdefault(d.entity, set())
+        self.present = plan.existing.setdefault(d.entity, {})
+        self.dropped = plan.dropped.setdefault(d.entity, set())
+        self.refs = [(name, d.is_many(name), d.ref_entity(name)) for name in d.refs]
+        self.self_wanted: set[str] = set()
+        self.required = d.required_users()
+        # Rows already here: only a table with rows can hold some (not in a new instance),
+        # and new ids cannot clash.
+        with scopes_disabled():
+            self.lookup = plan.salt is None and d.model._base_manager.exists()
+
+    def block(self, first: int, batch: list[dict | None]) -> list[dict]:
+        """The block's valid records (in order), once checked."""
+        d, plan, report = self.declaration, self.plan, self.report
+        seen = self.seen
+        records = [r for r in batch if r is not None] if None in batch else batch
+        block_ids = list(map(_get_id, records))
+        if seen.isdisjoint(block_ids) and len(set(block_ids)) == len(block_ids):
+            seen.update(block_ids)
+        else:
+            for line, record in enumerate(batch, first):
                 if record is None:
                     continue
-                for name in declaration.files:
-                    path = record[name]
-                    if path is None:
-                        continue
-                    expected = attachment_path(declaration.entity, record["id"], name, path)
-                    if path != expected or path not in names:
-                        report.problem(
-                            f"{declaration.entity} line {line}: {name} names {path[:80]!r}, "
-                            "which is not its attachment in this bundle."
-                        )
-                    attached.add(path)
-        if not new_ids:
-            existing[declaration.entity] = _existing(declaration, seen, workspace, report)
-            if declaration.entity not in referred:
-                ids[declaration.entity] = set()  # nothing refers to them: not kept (memory)
+                if record["id"] in seen:
+                    report.problem(f"{d.entity} line {line}: duplicate id {record['id']}.")
+                seen.add(record["id"])
+        emails: set[str] = set()
+        for name in d.users:
+            values = map(operator.itemgetter(name), records)
+            emails.update(itertools.chain.from_iterable(values) if d.is_many(name) else values)
+        emails.discard(None)
+        self.pks.users(emails)
+        for name in self.required:
+            values = map(operator.itemgetter(name), records)
+            users = plan.users
+            self.dropped.update(i for i, e in zip(block_ids, values, strict=True) if e not in users)
+        for name, many, target in self.refs:
+            values = map(operator.itemgetter(name), records)
+            found = set(itertools.chain.from_iterable(values) if many else values)
+            found.discard(None)
+            if target == d.entity:
+                self.self_wanted |= found  # checked once all the entity's records are read
+                continue
+            self._resolve(target, found)
+        for line, record in enumerate(batch if d.files else (), first):
+            if record is None:
+                continue
+            for name in d.files:
+                path = record[name]
+                if path is None:
+                    continue
+                expected = attachment_path(d.entity, record["id"], name, path)
+                if path != expected or path not in plan.names:
+                    report.problem(
+                        f"{d.entity} line {line}: {name} names {path[:80]!r}, "
+                        "which is not its attachment in this bundle."
+                    )
+                plan.attached.add(path)
+        if self.lookup:
+            self._existing(block_ids)
+        return records
+
+    def _resolve(self, target: str, found: set[str]) -> None:
+        """References to ``target``: to its records read before (none left out), else to the
+        workspace's rows."""
+        gone = self.plan.dropped.get(target)
+        if gone and not gone.isdisjoint(found):
+            self.plan.refers_dropped.add(target)
+        outside = found.difference(self.plan.ids.get(target, ()))
+        if outside:
+            self.pks.outside(target, outside)
+
+    def end(self) -> None:
+        """References of the entity to itself, now that all its records are read."""
+        self._resolve(self.entity, self.self_wanted)
+        self.self_wanted = set()
+
+    def forget(self) -> None:
+        """Nothing refers to the entity: its ids are not kept (memory)."""
+        if self.entity not in self.plan.referred:
+            self.plan.ids[self.entity] = set()
+
+    def _existing(self, block_ids: list[str]) -> None:
+        """The block's records that the workspace holds already (a problem for ids held by
+        another workspace of the instance, and with the policy 'fail')."""
+        here, elsewhere = {}, 0
+        with scopes_disabled():
+            self.pks.quiet()
+            rows = _id_rows(self.declaration.model, block_ids, None)
+            for public_id, pk, workspace_id in rows:
+                if workspace_id == self.workspace.pk:
+                    here[public_id] = pk
+                else:
+                    elsewhere += 1
+        if elsewhere:
+            self.report.problem(
+                f"{elsewhere} {self.entity} records already belong to another workspace of "
+                "this instance (import with new ids to keep both)."
+            )
+        if not here:
+            return
+        self.pks.found(self.declaration, here)
+        self.present.update(here)
+        if self.report.policy == "fail":
+            self.plan.clashes[self.entity] = self.plan.clashes.get(self.entity, 0) + len(here)
+
+
+def _conclude(plan: _Plan, report: ImportReport) -> None:
+    """Once every record is read: what could only be told then."""
     stray = sorted(
-        name for name in names if name.startswith("attachments/") and name not in attached
+        name for name in plan.names if name.startswith("attachments/") and name not in plan.attached
     )
     if stray:
         report.problem(f"Attachments no record names: {stray[:3]}.")
-    if report.problems:
-        return None
-
-    users = {}
-    for chunk in _chunks(sorted(emails)):
-        users.update(User.objects.filter(email__in=chunk).values_list("email", "pk"))
-    dropped: dict[str, set[str]] = {}
-    for entity, public_id, email in needs_user:
-        if email not in users:
-            dropped.setdefault(entity, set()).add(public_id)
-    for entity, gone in sorted(dropped.items()):
-        report.warnings.append(
-            f"{len(gone)} {entity} records are left out: their user has no account here."
-        )
-    referred_rows: dict[str, dict[str, int]] = {}
-    for entity, targets in sorted(wanted.items()):
-        if targets & dropped.get(entity, set()):
-            report.problem(f"Records refer to {entity} records that would be left out.")
-        missing = targets - ids.get(entity, set())
-        declaration = declaration_get(entity)
-        if missing and declaration is not None:
-            found = dict(_id_rows(declaration.model, sorted(missing), workspace.pk))
-            referred_rows[entity] = found
-            missing -= found.keys()
-        if missing:
-            report.problem(
-                f"{len(missing)} references to {entity} resolve neither inside the bundle nor "
-                f"in this workspace (e.g. {sorted(missing)[0]})."
+    for entity, gone in sorted(plan.dropped.items()):
+        if gone:
+            report.warnings.append(
+                f"{len(gone)} {entity} records are left out: their user has no account here."
             )
-    if report.policy == "fail" and any(existing.values()):
-        clashes = {entity: len(rows) for entity, rows in existing.items() if rows}
-        report.problem(f"Records already exist and the policy is 'fail': {clashes}.")
-
-    fact_names = sorted(name for name in files if name.startswith(PREFIX))
-    facts = check_channel_facts(archive, fact_names, work, report.problem)
-    partners = ids.get("partners.partner", set())
-    outside = {p for f in facts for p in f.partners} - partners
+    for entity in sorted(plan.refers_dropped):
+        report.problem(f"Records refer to {entity} records that would be left out.")
+    for entity, missing in sorted(plan.unresolved.items()):
+        report.problem(
+            f"{len(missing)} references to {entity} resolve neither inside the bundle nor "
+            f"in this workspace (e.g. {sorted(missing)[0]})."
+        )
+    if plan.clashes:
+        report.problem(f"Records already exist and the policy is 'fail': {plan.clashes}.")
+    partners = plan.ids.get("partners.partner", set())
+    outside = {p for f in plan.facts for p in f.partners} - partners
     if outside:
         from ecosys.partners.models import Partner
 
@@ -489,45 +581,6 @@ def _check(archive, workspace, report, progress, new_ids: bool, work: Path) -> _
                 f"Channel facts name {len(outside - found)} partners that are neither in the "
                 f"bundle nor in this workspace (e.g. {sorted(outside - found)[0]})."
             )
-    salt = uuid4() if new_ids else None
-    return _Plan(
-        manifest,
-        archive,
-        steps,
-        entities,
-        ids,
-        existing,
-        referred_rows,
-        referred,
-        users,
-        dropped,
-        facts,
-        salt,
-    )
-
-
-_get_id = operator.itemgetter("id")
-
-
-def _existing(declaration: Declaration, public_ids: set[str], workspace, report) -> dict:
-    """{public id: pk} of the bundle's records of the entity that the workspace holds already;
-    ids held by another workspace of the instance are a problem."""
-    here: dict[str, int] = {}
-    with scopes_disabled():
-        if not declaration.model._base_manager.exists():
-            return here  # an empty table (a new instance) holds none of them
-        elsewhere = 0
-        for public_id, pk, workspace_id in _id_rows(declaration.model, sorted(public_ids), None):
-            if workspace_id == workspace.pk:
-                here[public_id] = pk
-            else:
-                elsewhere += 1
-    if elsewhere:
-        report.problem(
-            f"{elsewhere} {declaration.entity} records already belong to another workspace of "
-            "this instance (import with new ids to keep both)."
-        )
-    return here
 
 
 def _id_rows(model, public_ids: list[str], workspace: int | None) -> Iterator[tuple]:
@@ -583,14 +636,15 @@ def _parse(raw: bytes):
 
 
 def _record_batches(
-    archive, declaration: Declaration, steps, report, check: bool = True, sha256=None
+    archive, declaration: Declaration, steps, report, sha256: str
 ) -> Iterator[tuple[int, list[dict | None]]]:
-    """The entity's records, a block at a time with the number of the block's first line;
-    checked against its schema (or only parsed, once checked). A record that is not valid
-    JSON or does not match is reported as a problem and is None in its block."""
+    """The entity's records, a block at a time with the number of the block's first line,
+    checked against its schema; the file's checksum is checked by the end (``_line_blocks``).
+    A record that is not valid JSON or does not match is reported as a problem and is None
+    in its block."""
     schema = entity_schema(declaration)
-    valid = compiled_check(schema) if check else None
-    all_valid = batch_check(schema) if check else None
+    valid = compiled_check(schema)
+    all_valid = batch_check(schema)
     entity = declaration.entity
     for first, lines in _line_blocks(archive, entity_path(entity), sha256):
         try:
@@ -605,7 +659,7 @@ def _record_batches(
                     records.append(None)
         for step in steps:
             records = [step.record(entity, record) for record in records]
-        if check and not all_valid(records) and not all(map(valid, records)):
+        if not all_valid(records) and not all(map(valid, records)):
             for number, record in enumerate(records):
                 if record is not None and not valid(record):
                     problems = record_problems(schema, record) or ["does not match its schema"]
@@ -619,13 +673,24 @@ class _DryRun(Exception):
     pass
 
 
+class _Problems(Exception):
+    """The bundle failed its checks (the report says why): everything written is rolled back."""
+
+
 def _apply_all(plan: _Plan, workspace, report, progress) -> None:
     saved: list[tuple] = []  # (storage, name) of attachments written, removed on failure
     facts = None
     orchestrator = workspace.orchestrator_id  # the caller's object is restored when rolled back
     try:
-        with transaction.atomic(), _timestamps_kept(plan.entities), _fk_triggers_off(plan):
-            _apply(plan, workspace, report, progress, saved)
+        with (
+            transaction.atomic(),
+            _timestamps_kept(plan.entities),
+            _fk_triggers_off() as guard,
+        ):
+            _apply(plan, workspace, report, progress, saved, guard)
+            _conclude(plan, report)
+            if report.problems:
+                raise _Problems
             facts = _apply_facts(plan, workspace, report)
             if report.dry_run:
                 raise _DryRun
@@ -634,12 +699,12 @@ def _apply_all(plan: _Plan, workspace, report, progress) -> None:
     except _DryRun:
         workspace.orchestrator_id = orchestrator
         return
-    except (IntegrityError, DatabaseError, FactsConflict) as error:
+    except (IntegrityError, DatabaseError, FactsConflict, _Problems) as error:
         workspace.orchestrator_id = orchestrator
         _remove(saved, facts)
         if isinstance(error, FactsConflict):
             report.problem(str(error))
-        else:
+        elif not isinstance(error, _Problems):
             report.problem(f"The database refused the bundle, nothing was written: {error}")
         return
     except BaseException:
@@ -652,16 +717,17 @@ def _apply_all(plan: _Plan, workspace, report, progress) -> None:
 class _fk_triggers_off:
     """On PostgreSQL, where the role may: no foreign-key trigger fires for the rows written
     (``session_replication_role = replica`` for this transaction only, as ``pg_restore
-    --disable-triggers`` does). Checking has resolved every reference already, to a row of the
-    bundle (written in this transaction, invisible to others) or to a row of the workspace,
-    which is locked here (``FOR KEY SHARE``, the lock the triggers would take) so that nobody
-    deletes it before the import commits. Otherwise the database checks every reference at
-    commit, per row, which took a third of the time of a large import."""
+    --disable-triggers`` does). Checking resolves every reference before its record is
+    written, to a record of the bundle (written in this transaction, invisible to others) or
+    to a row of the workspace, which is locked (``lock``: ``FOR KEY SHARE``, the lock the
+    triggers would take) so that nobody deletes it before the import commits. Otherwise the
+    database checks every reference at commit, per row, which took a third of the time of a
+    large import."""
 
-    def __init__(self, plan: _Plan):
+    def __init__(self):
         from django.db import connection
 
-        self.plan, self.connection, self.active = plan, connection, False
+        self.connection, self.active = connection, False
 
     def __enter__(self):
         if self.connection.vendor != "postgresql":
@@ -672,26 +738,30 @@ class _fk_triggers_off:
         except DatabaseError:
             return self  # not allowed: the triggers check every reference
         self.active = True
-        self._lock_referred()
         return self
 
-    def _lock_referred(self) -> None:
-        plan, quote = self.plan, self.connection.ops.quote_name
-        tables = [
-            (declaration_get(entity).model._meta, rows.values())
-            for entity, rows in (*plan.outside.items(), *plan.existing.items())
-        ]
-        tables.append((User._meta, plan.users.values()))
+    def lock(self, meta, pks) -> None:
+        """Lock the rows the bundle refers to (a no-op where the triggers are on); refuse if
+        one was deleted since it was found."""
+        if not self.active:
+            return
+        quote = self.connection.ops.quote_name
+        pks = sorted({pk for pk in pks if pk is not None})
+        locked = 0
         with self.connection.cursor() as cursor:
-            for meta, pks in tables:
-                pks = sorted({pk for pk in pks if pk is not None})
-                for chunk in _chunks(pks, 50_000):
-                    cursor.execute(
-                        f"SELECT 1 FROM {quote(meta.db_table)} "  # noqa: S608 (quoted names)
-                        f"WHERE {quote(meta.pk.column)} = ANY(string_to_array(%s, ',')::bigint[]) "
-                        "FOR KEY SHARE",
-                        [",".join(map(str, chunk))],
-                    )
+            for chunk in _chunks(pks, 50_000):
+                cursor.execute(
+                    f"SELECT 1 FROM {quote(meta.db_table)} "  # noqa: S608 (quoted names)
+                    f"WHERE {quote(meta.pk.column)} = ANY(string_to_array(%s, ',')::bigint[]) "
+                    "FOR KEY SHARE",
+                    [",".join(map(str, chunk))],
+                )
+                locked += len(cursor.fetchall())
+        if locked < len(pks):
+            raise Refused(
+                f"{len(pks) - locked} {meta.verbose_name_plural} the bundle refers to were "
+                "deleted while it was imported; nothing was written. Try again."
+            )
 
     def __exit__(self, kind, *exc) -> None:
         if self.active and kind is None:
@@ -752,11 +822,9 @@ class _ImportIds:
         return self.pk_of(entity, public_id, missing_ok=True)
 
     def user(self, email):
-        users = self.plan.users
-        if email not in users and isinstance(email, str):
-            self.pks.quiet()
-            users[email] = User.objects.filter(email=email).values_list("pk", flat=True).first()
-        return users.get(email)
+        if isinstance(email, str):
+            self.pks.users({email})
+        return self.plan.users.get(email)
 
     def uuid(self, public_id):
         return self.plan.new_any(public_id)
@@ -775,33 +843,68 @@ class _ImportIds:
 
 class _Pks:
     """public id -> pk of the rows an import refers to, per entity: the bundle's rows as they
-    are written, and the workspace's rows that the bundle holds already or refers to (both
-    found while checking). Anything else (a converter naming any row) is looked up once."""
+    are written, and the workspace's rows that the bundle holds already or refers to, looked
+    up (and locked, see ``_fk_triggers_off``) when a record names them. The same for users,
+    by e-mail."""
 
-    def __init__(self, plan: _Plan, workspace):
-        self.plan, self.workspace = plan, workspace
+    def __init__(self, plan: _Plan, workspace, guard: _fk_triggers_off):
+        self.plan, self.workspace, self.guard = plan, workspace, guard
         self.maps: dict[str, dict[str, int]] = {}
         self.quiet: Callable[[], None] = lambda: None  # ends a COPY in progress before a query
 
     def map(self, entity: str) -> dict[str, int]:
-        found = self.maps.get(entity)
-        if found is None:
-            found = {**self.plan.existing.get(entity, {}), **self.plan.outside.get(entity, {})}
-            self.maps[entity] = found
-        return found
+        return self.maps.setdefault(entity, {})
 
     def add(self, entity: str, pairs) -> None:
         self.map(entity).update(pairs)
+
+    def found(self, declaration: Declaration, rows: dict[str, int]) -> None:
+        """The workspace's rows of the entity that the bundle names: kept and locked."""
+        self.map(declaration.entity).update(rows)
+        self.guard.lock(declaration.model._meta, rows.values())
+
+    def _lookup(self, entity: str, public_ids) -> dict[str, int]:
+        known = self.map(entity)
+        wanted = sorted(p for p in public_ids if p not in known)
+        declaration = declaration_get(entity)
+        if not wanted or declaration is None:
+            return {}
+        self.quiet()
+        rows = dict(_id_rows(declaration.model, wanted, self.workspace.pk))
+        self.found(declaration, rows)
+        return rows
+
+    def outside(self, entity: str, public_ids: set[str]) -> None:
+        """References to rows that are not the bundle's: found in the workspace, or recorded
+        as unresolved (a problem, told once everything is read)."""
+        unresolved = self.plan.unresolved.get(entity)
+        if unresolved:
+            public_ids = public_ids - unresolved
+        self._lookup(entity, public_ids)
+        missing = public_ids - self.map(entity).keys()
+        if missing:
+            self.plan.unresolved.setdefault(entity, set()).update(missing)
+
+    def users(self, emails: set[str]) -> None:
+        """Look up the users with these e-mails that were not looked up before."""
+        plan = self.plan
+        new = emails - plan.users.keys() - plan.no_user
+        if not new:
+            return
+        self.quiet()
+        found: dict[str, int] = {}
+        for chunk in _chunks(sorted(new)):
+            found.update(User.objects.filter(email__in=chunk).values_list("email", "pk"))
+        plan.users.update(found)
+        plan.no_user |= new - found.keys()
+        self.guard.lock(User._meta, found.values())
 
     def get(self, entity: str, public_id: str | None, missing_ok: bool = False) -> int | None:
         if public_id is None:
             return None
         found = self.map(entity).get(public_id)
         if found is None:
-            model = declaration_get(entity).model
-            self.quiet()
-            for _, pk in _id_rows(model, [public_id], self.workspace.pk):
-                found = self.maps[entity][public_id] = pk
+            found = self._lookup(entity, [public_id]).get(public_id)
             if found is None and not missing_ok:
                 raise KeyError(f"{entity} {public_id}")
         return found
@@ -821,25 +924,39 @@ def _referred_to(entities: list[Declaration]) -> set[str]:
     return found
 
 
-def _apply(plan: _Plan, workspace, report, progress, saved: list) -> None:
-    pks = _Pks(plan, workspace)
+def _apply(plan: _Plan, workspace, report, progress, saved: list, guard) -> None:
+    """Each entity in dependency order, a block of records at a time: the block is checked,
+    then written, so that PostgreSQL stores one block while the next is read and checked.
+    Once anything fails, the rest is only checked (the transaction is rolled back)."""
+    pks = _Pks(plan, workspace, guard)
     ids = _ImportIds(plan, pks)
     context = _Scope(workspace)
+    files = plan.manifest["files"]
     for number, declaration in enumerate(plan.entities):
         if progress:
-            progress(f"writing {declaration.entity}", 40 + int(60 * number / len(plan.entities)))
+            progress(f"importing {declaration.entity}", int(100 * number / len(plan.entities)))
         writer = _EntityWriter(plan, declaration, workspace, report, pks, ids, context, saved)
         writer.remember = declaration.entity in plan.referred
         try:
-            for _, batch in _record_batches(
-                plan.archive, declaration, plan.steps, report, check=False
-            ):
-                writer.write(batch)
-            writer.finish()
+            check = _EntityCheck(plan, declaration, workspace, report, pks)
+            sha256 = files[entity_path(declaration.entity)]["sha256"]
+            batches = _record_batches(plan.archive, declaration, plan.steps, report, sha256=sha256)
+            for first, batch in batches:
+                records = check.block(first, batch)
+                if plan.writing(report):
+                    writer.write(records)
+            check.end()
+            if plan.writing(report):
+                writer.finish()
+            else:
+                writer.quiet()
         except BaseException as error:
             if writer.fast is not None:
                 writer.fast.abort(error)
             raise
+        check.forget()
+    if not plan.writing(report):
+        return
     pk_of = pks.get
     orchestrator = plan.manifest.get("workspace", {}).get("orchestrator")
     scope_kind = plan.manifest["scope"]["kind"]
@@ -867,8 +984,8 @@ class _EntityWriter:
         self.remember = True  # whether the ids of its new rows are kept (see _referred_to)
         d = declaration
         self.entity = d.entity
-        self.present = plan.existing[d.entity]
-        self.dropped = plan.dropped.get(d.entity, set())
+        self.present = plan.existing.setdefault(d.entity, {})  # grows as found
+        self.dropped = plan.dropped.setdefault(d.entity, set())
         self.plain = [
             (name, d.field(name).attname, _decoder(d.field(name)), d.convert.get(name))
             for name in d.fields
@@ -889,7 +1006,7 @@ class _EntityWriter:
         # instances; rows with attachments take the model path (their files need the row).
         expected = plan.manifest["entities"].get(d.entity, {}).get("count")
         self.fast = None if d.files else _Inserter(d, workspace, expected)
-        pks.quiet = self._quiet
+        pks.quiet = self.quiet
         self.compiled = self._compile() if self.fast is not None else None
         self.make_row = self._generated_row() if self.fast is not None else None
 
@@ -1038,7 +1155,7 @@ class _EntityWriter:
         if rows:
             self._written([row[1] for row in rows], self.fast.insert(rows))
         if new or changed:
-            self._quiet()
+            self.quiet()
         if new:
             model.objects.bulk_create(new, batch_size=BATCH)
             if any(row.pk is None for row in new):
@@ -1072,7 +1189,7 @@ class _EntityWriter:
         """Ids of the present records whose row already holds exactly the record."""
         if not records or self.report.policy != "update":
             return set()
-        self._quiet()
+        self.quiet()
         pks = [self.present[r["id"]] for r in records]
         queryset = self.declaration.model.objects.filter(pk__in=pks)
         current = {r["id"]: r for r in iter_records(self.declaration, self.context, queryset)}
@@ -1088,7 +1205,7 @@ class _EntityWriter:
             by_field.setdefault(name, []).append((owner, targets))
         updated = {row.pk for row in changed}
         if by_field and (updated or later):
-            self._quiet()
+            self.quiet()
         for name, pairs in by_field.items():
             field = d.field(name)
             through = field.remote_field.through
@@ -1114,13 +1231,13 @@ class _EntityWriter:
             key = (through._meta.db_table, source_column, target_column)
             self.pending.setdefault(key, []).extend(rows)  # written when the entity's rows are
 
-    def _quiet(self) -> None:
+    def quiet(self) -> None:
         """End the entity's COPY in progress (before any other query on the connection)."""
         if self.fast is not None:
             self.fast.close()
 
     def _write_links(self) -> None:
-        self._quiet()
+        self.quiet()
         for (table, *columns), rows in self.pending.items():
             _insert_rows(table, columns, rows)
         self.pending.clear()
