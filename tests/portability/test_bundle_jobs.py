@@ -459,6 +459,7 @@ def test_progress_inside_the_import_transaction_goes_through_a_connection_of_its
         writer("writing ecosystem.organization", 55)
         writer("writing ecosystem.organization", 55)  # the same again: not written twice
         writer("writing ecosystem.person", 70)
+        aside = jobs.progress_aside(job.pk)
     writer.close()
     if connection.vendor == "postgresql":
         assert executed == [
@@ -466,5 +467,36 @@ def test_progress_inside_the_import_transaction_goes_through_a_connection_of_its
             ["writing ecosystem.person", 70, job.pk],
             "closed",
         ]
+        assert aside is None
     else:
-        assert executed == []
+        # SQLite: one writer at a time; the progress goes to a file the pages read.
+        assert executed == [] and aside == ("writing ecosystem.person", 70)
+    assert jobs.progress_aside(job.pk) is None  # removed at the end
+
+
+def test_a_running_jobs_page_and_api_show_the_progress_left_aside(workspace, client_as, actors):
+    """What a running import on SQLite leaves aside is what its page and the API show."""
+    from django.db import transaction
+
+    admin = actors["orchestrator_admin"]
+    job = BundleJob.objects.create(
+        workspace=workspace,
+        kind="import",
+        status=BundleJobStatus.RUNNING,
+        phase="starting",
+        requested_by=admin.user,
+        requester_organization=workspace.orchestrator,
+    )
+    writer = jobs._ProgressWriter(job)
+    with transaction.atomic():
+        writer._write_file("importing ecosystem.person", 62)
+    job.refresh_from_db()
+    assert (job.phase_now, job.percent) == ("importing ecosystem.person", 62)
+    client = client_as("orchestrator_admin")
+    page = client.get(f"/bundles/{job.public_id}/?progress=1")
+    assert b"Importing ecosystem.person" in page.content and b'value="62"' in page.content
+    data = client.get(f"/api/v1/bundles/{job.public_id}").json()
+    assert (data["phase"], data["percent"]) == ("importing ecosystem.person", 62)
+    writer.close()
+    job.refresh_from_db()
+    assert (job.phase_now, job.percent) == ("starting", 0)

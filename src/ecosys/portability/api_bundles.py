@@ -95,7 +95,7 @@ def job_out(job: BundleJob) -> dict:
         "engagement_id": job.engagement.public_id if job.engagement else None,
         "scope_label": job.scope_label,
         "status": job.status,
-        "phase": job.phase,
+        "phase": job.phase_now,
         "percent": job.percent,
         "policy": job.policy if job.kind == "import" else None,
         "dry_run": job.dry_run,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import logging
 import os
 import shutil
@@ -72,6 +73,19 @@ def may_import(actor: Actor) -> bool:
 
 def bundle_dir() -> Path:
     return Path(settings.ECOSYS_BUNDLE_DIR)
+
+
+def _progress_aside_path(job_pk: int) -> Path:
+    return bundle_dir() / "progress" / f"{job_pk}.json"
+
+
+def progress_aside(job_pk: int) -> tuple[str, int] | None:
+    """(phase, percent) that a running job left aside (``_ProgressWriter`` on SQLite)."""
+    try:
+        found = json.loads(_progress_aside_path(job_pk).read_text())
+        return str(found["phase"]), int(found["percent"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def ttl() -> dt.timedelta:
@@ -341,7 +355,8 @@ class _ProgressWriter:
     Inside the import's own transaction a write through the same connection would be invisible
     to the pages until the end (and undone with a dry run). On PostgreSQL such progress goes
     through a second connection of its own, in autocommit, so the job's page follows the
-    writing entity by entity; on SQLite (one writer at a time) it is not written."""
+    import entity by entity; on SQLite, which has one writer at a time, it goes to a small file
+    beside the bundles (``progress_aside``), which the job's page and API read while it runs."""
 
     def __init__(self, job: BundleJob, prefix: str = ""):
         self.pk = job.pk
@@ -350,19 +365,23 @@ class _ProgressWriter:
         self.last: tuple[str, int] | None = None
         self.at = 0.0
         self.aside = None  # the second connection, opened when first needed
+        self.wrote_file = False
 
     def __call__(self, phase: str, percent: int) -> None:
         phase = f"{self.prefix}{phase}".replace("_", " ")[:200]
         inside = len(connection.atomic_blocks) > self.depth
-        if (phase, percent) == self.last or (inside and connection.vendor != "postgresql"):
+        if (phase, percent) == self.last:
             return
         now = time.monotonic()
         if self.last and self.last[0] == phase and now - self.at < 0.5:
             return
         self.last, self.at = (phase, percent), now
         percent = max(0, min(percent, 100))
-        if inside:
+        if inside and connection.vendor == "postgresql":
             self._write_aside(phase, percent)
+            return
+        if inside:
+            self._write_file(phase, percent)
             return
         BundleJob.objects.filter(pk=self.pk).update(
             phase=phase, progress_done=percent, progress_total=100
@@ -381,10 +400,21 @@ class _ProgressWriter:
             [phase, percent, self.pk],
         )
 
+    def _write_file(self, phase: str, percent: int) -> None:
+        path = _progress_aside_path(self.pk)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(".partial")
+        partial.write_text(json.dumps({"phase": phase, "percent": percent}))
+        partial.replace(path)  # atomic: a reader sees the old or the new progress, whole
+        self.wrote_file = True
+
     def close(self) -> None:
         if self.aside is not None:
             self.aside.close()
             self.aside = None
+        if self.wrote_file:
+            _progress_aside_path(self.pk).unlink(missing_ok=True)
+            self.wrote_file = False
 
 
 def _actor_of(job: BundleJob) -> Actor | None:

@@ -320,12 +320,28 @@ class BundleJob(TenantModel):
         return f"{what} of {self.scope_label or self.file_name or 'a bundle'}"
 
     @property
-    def percent(self) -> int:
+    def live(self) -> tuple[str, int]:
+        """(phase, percent) now: what the row says, or what a running import on SQLite left
+        aside (its transaction holds the only write lock; see ``jobs._ProgressWriter``)."""
         if self.status in (BundleJobStatus.DONE, BundleJobStatus.EXPIRED):
-            return 100
+            return self.phase, 100
+        if self.status == BundleJobStatus.RUNNING:
+            from .jobs import progress_aside
+
+            aside = progress_aside(self.pk)
+            if aside is not None:
+                return aside
         if not self.progress_total:
-            return 0
-        return min(100, int(100 * self.progress_done / self.progress_total))
+            return self.phase, 0
+        return self.phase, min(100, int(100 * self.progress_done / self.progress_total))
+
+    @property
+    def percent(self) -> int:
+        return self.live[1]
+
+    @property
+    def phase_now(self) -> str:
+        return self.live[0]
 
     @property
     def is_active(self) -> bool:
