@@ -19,7 +19,8 @@ import json
 import operator
 import tempfile
 import zipfile
-from collections.abc import Callable, Iterator
+from array import array
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -27,6 +28,7 @@ from decimal import Decimal
 from pathlib import Path, PurePosixPath
 from uuid import UUID, uuid4, uuid5
 
+import numpy as np
 import orjson
 from django.core.files import File
 from django.db import DatabaseError, IntegrityError, transaction
@@ -282,6 +284,108 @@ def _upgrade(manifest: dict, report: ImportReport) -> list[Upgrade]:
     return steps
 
 
+class _IdMap:
+    """UUIDs of one entity's records, each with a row id (or without: ``values=False``), held
+    compactly so that an import's memory does not grow with the bundle: the latest additions
+    in a dict, the rest in sorted arrays, 36 bytes of UUID text and 8 of row id per record
+    (a dict takes some 200), merged as they grow (each record is merged about log2(n / 65,536)
+    times). Lookups go a block of keys at a time (``found``, ``missing``). A key that is not
+    a 36-character ASCII text (never a valid UUID) stays in a dict of its own."""
+
+    FLUSH = 1 << 13
+    NONE = -1  # a record of the bundle with no row id (yet)
+
+    def __init__(self, values: bool = True):
+        self.values = values
+        self.recent: dict[str, int | None] = {}
+        self.odd: dict[str, int | None] = {}
+        self.levels: list[tuple[np.ndarray, np.ndarray | None]] = []  # newest last
+
+    def add(self, items) -> None:
+        """Add keys (``values=False``) or (key, row id) pairs; a key added again takes the new
+        row id."""
+        if self.values:
+            self.recent.update(items)
+        else:
+            self.recent.update(dict.fromkeys(items))
+        if len(self.recent) >= self.FLUSH:
+            self.compact()
+
+    def compact(self) -> None:
+        """Move the latest additions into the sorted arrays."""
+        recent, self.recent = self.recent, {}
+        if any(len(key) != 36 or not key.isascii() for key in recent):
+            for key in [key for key in recent if len(key) != 36 or not key.isascii()]:
+                self.odd[key] = recent.pop(key)
+        if not recent:
+            return
+        keys = np.array(list(recent), dtype="S36")
+        values = None
+        if self.values:
+            values = np.fromiter(
+                (self.NONE if value is None else value for value in recent.values()),
+                dtype=np.int64,
+                count=len(recent),
+            )
+        self.levels.append(self._sorted(keys, values))
+        while len(self.levels) > 1 and len(self.levels[-1][0]) >= len(self.levels[-2][0]):
+            (newer, newer_values), (older, older_values) = self.levels.pop(), self.levels.pop()
+            keys = np.concatenate([older, newer])  # older first: the stable sort keeps the order
+            if self.values:
+                values = np.concatenate([older_values, newer_values])
+            self.levels.append(self._sorted(keys, values))
+
+    @staticmethod
+    def _sorted(keys: np.ndarray, values: np.ndarray | None) -> tuple:
+        order = np.argsort(keys, kind="stable")
+        return keys[order], None if values is None else values[order]
+
+    def found(self, keys) -> dict[str, int | None]:
+        """{key: row id (None if it has none)} of the keys that are here."""
+        found: dict[str, int | None] = {}
+        rest = []
+        recent, odd = self.recent, self.odd
+        for key in keys:
+            if key in recent:
+                found[key] = recent[key]
+            elif key in odd:
+                found[key] = odd[key]
+            elif len(key) == 36 and key.isascii():
+                rest.append(key)
+        if not rest or not self.levels:
+            return found
+        probe = np.array(rest, dtype="S36")
+        names = np.array(rest, dtype=object)
+        for keys_here, values_here in reversed(self.levels):  # the newest row id wins
+            at = np.searchsorted(keys_here, probe, side="right") - 1
+            hit = at >= 0
+            hit[hit] = keys_here[at[hit]] == probe[hit]
+            if hit.any():
+                if values_here is None:
+                    found.update(dict.fromkeys(names[hit].tolist()))
+                else:
+                    ids = [None if i == self.NONE else i for i in values_here[at[hit]].tolist()]
+                    found.update(zip(names[hit].tolist(), ids, strict=True))
+                probe, names = probe[~hit], names[~hit]
+                if not len(probe):
+                    break
+        return found
+
+    def missing(self, keys) -> set[str]:
+        keys = set(keys)
+        return keys - self.found(keys).keys()
+
+    def __contains__(self, key) -> bool:
+        return key in self.found((key,))
+
+    def get(self, key, default=None):
+        return self.found((key,)).get(key, default)
+
+    def __len__(self) -> int:
+        """Records here (a key added twice counts once only while it is among the latest)."""
+        return len(self.recent) + len(self.odd) + sum(len(keys) for keys, _ in self.levels)
+
+
 @dataclass
 class _Plan:
     """What the import knows of the bundle: from its manifest before any record is read, and
@@ -296,7 +400,7 @@ class _Plan:
     salt: UUID | None  # new_ids: the namespace of the new UUIDs
     bundle_ids: dict[str, set[str]]  # new_ids: entity -> UUIDs of its records, read first
     referred: set[str]  # entities whose rows' ids are looked up after writing (_referred_to)
-    ids: dict[str, set[str]] = dataclasses.field(default_factory=dict)  # checked so far
+    ids: dict[str, _IdMap] = dataclasses.field(default_factory=dict)  # checked so far
     existing: dict[str, dict[str, int]] = dataclasses.field(default_factory=dict)
     users: dict[str, int] = dataclasses.field(default_factory=dict)  # e-mail -> user pk
     no_user: set[str] = dataclasses.field(default_factory=set)  # e-mails with no account
@@ -437,7 +541,7 @@ class _EntityCheck:
         )
         d = declaration
         self.entity = d.entity
-        self.seen = plan.ids.setdefault(d.entity, set())
+        self.seen = plan.ids.setdefault(d.entity, _IdMap(values=False))
         self.present = plan.existing.setdefault(d.entity, {})
         self.dropped = plan.dropped.setdefault(d.entity, set())
         self.refs = [(name, d.is_many(name), d.ref_entity(name)) for name in d.refs]
@@ -454,15 +558,15 @@ class _EntityCheck:
         seen = self.seen
         records = [r for r in batch if r is not None] if None in batch else batch
         block_ids = list(map(_get_id, records))
-        if seen.isdisjoint(block_ids) and len(set(block_ids)) == len(block_ids):
-            seen.update(block_ids)
+        if len(set(block_ids)) == len(block_ids) and not seen.found(block_ids):
+            seen.add(block_ids)
         else:
             for line, record in enumerate(batch, first):
                 if record is None:
                     continue
                 if record["id"] in seen:
                     report.problem(f"{d.entity} line {line}: duplicate id {record['id']}.")
-                seen.add(record["id"])
+                seen.add((record["id"],))
         emails: set[str] = set()
         for name in d.users:
             values = map(operator.itemgetter(name), records)
@@ -505,7 +609,8 @@ class _EntityCheck:
         gone = self.plan.dropped.get(target)
         if gone and not gone.isdisjoint(found):
             self.plan.refers_dropped.add(target)
-        outside = found.difference(self.plan.ids.get(target, ()))
+        ids = self.plan.ids.get(target)
+        outside = found if ids is None else ids.missing(found)
         if outside:
             self.pks.outside(target, outside)
 
@@ -515,9 +620,20 @@ class _EntityCheck:
         self.self_wanted = set()
 
     def forget(self) -> None:
-        """Nothing refers to the entity: its ids are not kept (memory)."""
+        """Once the entity is read: its ids are kept compactly, or not at all if nothing
+        refers to the entity (memory)."""
         if self.entity not in self.plan.referred:
-            self.plan.ids[self.entity] = set()
+            self.plan.ids[self.entity] = _IdMap(values=False)
+        elif self.plan.salt is None and self.plan.writing(self.report):
+            # Every record is in the map of row ids now (written, or found already here):
+            # with the records left out (no row id), that map serves as the ids too (not
+            # under new ids, where it holds the new ones).
+            rows = self.pks.map(self.entity)
+            rows.add((public_id, None) for public_id in self.dropped)
+            rows.compact()
+            self.plan.ids[self.entity] = rows
+        else:
+            self.seen.compact()
 
     def _existing(self, block_ids: list[str]) -> None:
         """The block's records that the workspace holds already (a problem for ids held by
@@ -565,8 +681,9 @@ def _conclude(plan: _Plan, report: ImportReport) -> None:
         )
     if plan.clashes:
         report.problem(f"Records already exist and the policy is 'fail': {plan.clashes}.")
-    partners = plan.ids.get("partners.partner", set())
-    outside = {p for f in plan.facts for p in f.partners} - partners
+    named = {p for f in plan.facts for p in f.partners}
+    partners = plan.ids.get("partners.partner")
+    outside = named if partners is None else partners.missing(named)
     if outside:
         from ecosys.partners.models import Partner
 
@@ -849,23 +966,39 @@ class _Pks:
 
     def __init__(self, plan: _Plan, workspace, guard: _fk_triggers_off):
         self.plan, self.workspace, self.guard = plan, workspace, guard
-        self.maps: dict[str, dict[str, int]] = {}
+        self.maps: dict[str, _IdMap] = {}
         self.quiet: Callable[[], None] = lambda: None  # ends a COPY in progress before a query
 
-    def map(self, entity: str) -> dict[str, int]:
-        return self.maps.setdefault(entity, {})
+    def map(self, entity: str) -> _IdMap:
+        found = self.maps.get(entity)
+        if found is None:
+            found = self.maps[entity] = _IdMap()
+        return found
 
     def add(self, entity: str, pairs) -> None:
-        self.map(entity).update(pairs)
+        self.map(entity).add(pairs)
 
     def found(self, declaration: Declaration, rows: dict[str, int]) -> None:
         """The workspace's rows of the entity that the bundle names: kept and locked."""
-        self.map(declaration.entity).update(rows)
+        self.map(declaration.entity).add(rows.items())
         self.guard.lock(declaration.model._meta, rows.values())
 
+    def resolve(self, entity: str, public_ids) -> dict[str, int]:
+        """{public id: pk} of rows that must exist (resolved while checking)."""
+        public_ids = set(public_ids)
+        public_ids.discard(None)
+        found = self.map(entity).found(public_ids)
+        if len(found) < len(public_ids):
+            found.update(self._lookup(entity, public_ids - found.keys()))
+        for public_id, pk in found.items():
+            if pk is None:
+                raise KeyError(f"{entity} {public_id}")
+        if len(found) < len(public_ids):
+            raise KeyError(f"{entity} {sorted(public_ids - found.keys())[0]}")
+        return found
+
     def _lookup(self, entity: str, public_ids) -> dict[str, int]:
-        known = self.map(entity)
-        wanted = sorted(p for p in public_ids if p not in known)
+        wanted = sorted(self.map(entity).missing(public_ids))
         declaration = declaration_get(entity)
         if not wanted or declaration is None:
             return {}
@@ -881,7 +1014,7 @@ class _Pks:
         if unresolved:
             public_ids = public_ids - unresolved
         self._lookup(entity, public_ids)
-        missing = public_ids - self.map(entity).keys()
+        missing = self.map(entity).missing(public_ids)
         if missing:
             self.plan.unresolved.setdefault(entity, set()).update(missing)
 
@@ -955,6 +1088,7 @@ def _apply(plan: _Plan, workspace, report, progress, saved: list, guard) -> None
                 writer.fast.abort(error)
             raise
         check.forget()
+        pks.map(declaration.entity).compact()
     if not plan.writing(report):
         return
     pk_of = pks.get
@@ -980,7 +1114,8 @@ class _EntityWriter:
             saved,
         )
         self.pk_of = pks.get
-        self.pending: dict[tuple[str, str, str], list[tuple[int, int]]] = {}  # link rows
+        # Link rows, as flat pairs of 8-byte ints (16 bytes a row, not some 100 as tuples).
+        self.pending: dict[tuple[str, str, str], array] = {}
         self.remember = True  # whether the ids of its new rows are kept (see _referred_to)
         d = declaration
         self.entity = d.entity
@@ -1054,11 +1189,12 @@ class _EntityWriter:
                 items.append(
                     f"(None if (v{number} := {value}) is None else prepare_{number}(v{number}))"
                 )
-        for number, (name, _, target) in enumerate(self.single):
+        for number, (name, _, _) in enumerate(self.single):
             # Every reference resolved while checking: to a row written before (entities go
-            # in dependency order) or to one of the workspace's, both in the map already.
-            env[f"target_{number}"] = self.pks.map(target).get
+            # in dependency order) or to one of the workspace's, both in the map already;
+            # looked up a block at a time (``_targets``), which sets target_<n>.
             items.append(f"target_{number}(record[{name!r}])")
+        self.row_env = env
         code = ["def row(record):"]
         for number, (name, attname) in enumerate(self.self_refs):
             env[f"self_{number}"] = attname
@@ -1071,6 +1207,14 @@ class _EntityWriter:
         code.append("    return (" + ", ".join(items) + ",)")
         exec("\n".join(code), env)  # noqa: S102 (code made above from the declaration)
         return env["row"]
+
+    def _targets(self, records: list[dict]) -> None:
+        """The pks of the rows the block's records refer to, for the generated row function:
+        one lookup per reference field and block, not one per record."""
+        for number, (name, _, target) in enumerate(self.single):
+            values = set(map(operator.itemgetter(name), records))
+            values.discard(None)
+            self.row_env[f"target_{number}"] = self.pks.map(target).found(values).get
 
     def _written(self, public_ids: list[str], assigned: list[int] | None) -> None:
         """Remember the pks of new rows (assigned by the inserter, or looked up), where
@@ -1110,6 +1254,8 @@ class _EntityWriter:
         linked = (*self.many, *self.many_users)
         model = d.model
         fast = self.fast is not None
+        if fast:
+            self._targets(records)
         if fast and not self.present and not linked:
             # The usual case (new rows, no links): every record becomes a row.
             rows = list(map(self.make_row, records))
@@ -1210,26 +1356,27 @@ class _EntityWriter:
             field = d.field(name)
             through = field.remote_field.through
             source, target = field.m2m_field_name(), field.m2m_reverse_field_name()
-            owners = {owner: self.pk_of(d.entity, owner) for owner, _ in pairs}
+            owners = self.pks.resolve(d.entity, (owner for owner, _ in pairs))
             stale = [pk for pk in owners.values() if pk in updated or later]
             for chunk in _chunks(stale):
                 through.objects.filter(**{f"{source}_id__in": chunk}).delete()
             if name in self.many_users:
                 resolve = self.plan.users.get
             else:
-                resolve = self.pks.map(d.ref_entity(name)).get  # all resolved while checking
-            rows = []
+                targets = {value for _, values in pairs for value in values}
+                resolve = self.pks.map(d.ref_entity(name)).found(targets).get  # all resolved
+            source_column, target_column = (
+                through._meta.get_field(n).column for n in (source, target)
+            )
+            key = (through._meta.db_table, source_column, target_column)
+            rows = self.pending.setdefault(key, array("q"))  # written when the entity's rows are
             for owner, targets in pairs:
                 source_pk = owners[owner]
                 for value in targets:
                     pk = resolve(value)
                     if pk is not None:
-                        rows.append((source_pk, pk))
-            source_column, target_column = (
-                through._meta.get_field(n).column for n in (source, target)
-            )
-            key = (through._meta.db_table, source_column, target_column)
-            self.pending.setdefault(key, []).extend(rows)  # written when the entity's rows are
+                        rows.append(source_pk)
+                        rows.append(pk)
 
     def quiet(self) -> None:
         """End the entity's COPY in progress (before any other query on the connection)."""
@@ -1238,8 +1385,9 @@ class _EntityWriter:
 
     def _write_links(self) -> None:
         self.quiet()
-        for (table, *columns), rows in self.pending.items():
-            _insert_rows(table, columns, rows)
+        for (table, *columns), pairs in self.pending.items():
+            if pairs:
+                _insert_rows(table, columns, zip(pairs[0::2], pairs[1::2], strict=True))
         self.pending.clear()
 
     def finish(self) -> None:
@@ -1251,10 +1399,11 @@ class _EntityWriter:
         d = self.declaration
         single = [(a, o, t) for a, o, t in self.later if not isinstance(t, list)]
         many = [(n, o, t) for n, o, t in self.later if isinstance(t, list)]
+        pks = self.pks.resolve(d.entity, {i for _, o, t in single for i in (o, t)})
         rows = []
         for attname, owner, target in single:
-            row = d.model(pk=self.pk_of(d.entity, owner))
-            setattr(row, attname, self.pk_of(d.entity, target))
+            row = d.model(pk=pks[owner])
+            setattr(row, attname, pks[target])
             rows.append((attname, row))
         for attname in {a for a, _ in rows}:
             d.model.objects.bulk_update(
@@ -1292,7 +1441,7 @@ def _preparer(field, decode, postgres: bool):
     return lambda value: prepare(decode(value), connection)
 
 
-def _insert_rows(table: str, columns: list[str], rows: list[tuple]) -> None:
+def _insert_rows(table: str, columns: list[str], rows: Iterable[tuple]) -> None:
     """Insert plain rows with raw SQL inside the import's transaction: COPY FROM STDIN on
     PostgreSQL (psycopg 3), one prepared INSERT run with executemany elsewhere."""
     from django.db import connection
@@ -1353,7 +1502,7 @@ class _Inserter:
         self.pk_column = d.model._meta.pk.column
         self.columns = names
         self.sequence = None
-        self.reserved: list[int] = []
+        self.reserved: list[range] = []  # runs of reserved ids (one, usually)
         self.expected = expected if isinstance(expected, int) and expected > 0 else BATCH
         self.copy = self.stream = self.cursor = None
         if self.postgres:
@@ -1376,10 +1525,9 @@ class _Inserter:
                 rows = [row + self.defaults for row in rows]
             _insert_rows(self.table, self.columns, rows)
             return None
-        if len(self.reserved) < len(rows):
+        if sum(map(len, self.reserved)) < len(rows):
             self._reserve(len(rows))
-        assigned = self.reserved[: len(rows)]
-        del self.reserved[: len(rows)]
+        assigned = self._take(len(rows))
         if self.stream is None:
             quote = self.connection.ops.quote_name
             names = ", ".join(quote(name) for name in [self.pk_column, *self.columns])
@@ -1403,8 +1551,26 @@ class _Inserter:
             cursor.execute(
                 "SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [self.sequence, count]
             )
-            self.reserved += [pk for (pk,) in cursor.fetchall()]
+            runs = self.reserved
+            while found := cursor.fetchmany(10_000):
+                for (pk,) in found:
+                    if runs and runs[-1].stop == pk:
+                        runs[-1] = range(runs[-1].start, pk + 1)
+                    else:
+                        runs.append(range(pk, pk + 1))
         self.expected = max(self.expected - count, BATCH)
+
+    def _take(self, count: int) -> range | list[int]:
+        """The next ``count`` reserved ids (a range while the sequence gave a run of them)."""
+        taken = []
+        while count:
+            run = self.reserved[0]
+            taken.append(run[:count])
+            self.reserved[0] = run[count:]
+            if not self.reserved[0]:
+                del self.reserved[0]
+            count -= len(taken[-1])
+        return taken[0] if len(taken) == 1 else list(itertools.chain.from_iterable(taken))
 
     def abort(self, error: BaseException) -> None:
         """Give up the COPY in progress (the transaction is rolled back after this)."""
