@@ -1,5 +1,6 @@
 """The import's compact id map answers exactly as a dict would (it holds every row id the
-import refers to, so a wrong answer would write a wrong reference)."""
+import refers to, so a wrong answer would write a wrong reference); a JSON column's text reads
+back as its value."""
 
 import uuid
 
@@ -67,3 +68,39 @@ def test_a_large_map_is_held_in_sorted_arrays_and_finds_every_key():
     assert ids.found([k for k, _ in sample]) == dict(sample)
     strangers = [str(uuid.uuid4()) for _ in range(100)]
     assert ids.missing(strangers) == set(strangers)
+
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(value=json_values)
+def test_a_json_columns_text_reads_back_as_the_value(value):
+    import json
+
+    from ecosys.portability.bundle_import import _json_text
+
+    text = _json_text(value)
+    assert (text is None) == (value is None)
+    if text is not None:
+        assert json.loads(text) == value
+
+
+def test_a_nan_or_an_infinity_is_not_turned_into_null():
+    """orjson writes them as null: the text is json.dumps's, which the database refuses."""
+    import json
+    import math
+
+    from ecosys.portability.bundle_import import _json_text
+
+    for value in ({"x": math.nan}, [math.inf], {"a": None, "b": -math.inf}):
+        assert _json_text(value) == json.dumps(value)
+    assert _json_text({"big": 2**80, "s": "\ud800"}) == json.dumps({"big": 2**80, "s": "\ud800"})

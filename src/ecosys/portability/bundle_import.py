@@ -314,19 +314,19 @@ class _IdMap:
     def compact(self) -> None:
         """Move the latest additions into the sorted arrays."""
         recent, self.recent = self.recent, {}
-        if any(len(key) != 36 or not key.isascii() for key in recent):
-            for key in [key for key in recent if len(key) != 36 or not key.isascii()]:
+        keys = self._texts(list(recent))
+        if keys is None:  # some keys are odd: they stay in a dict
+            for key in [key for key in recent if not _IdMap._plain(key)]:
                 self.odd[key] = recent.pop(key)
+            keys = self._texts(list(recent))
         if not recent:
             return
-        keys = np.array(list(recent), dtype="S36")
         values = None
         if self.values:
-            values = np.fromiter(
-                (self.NONE if value is None else value for value in recent.values()),
-                dtype=np.int64,
-                count=len(recent),
-            )
+            found = list(recent.values())
+            if None in found:
+                found = [self.NONE if value is None else value for value in found]
+            values = np.array(found, dtype=np.int64)
         self.levels.append(self._sorted(keys, values))
         while len(self.levels) > 1 and len(self.levels[-1][0]) >= len(self.levels[-2][0]):
             (newer, newer_values), (older, older_values) = self.levels.pop(), self.levels.pop()
@@ -336,25 +336,42 @@ class _IdMap:
             self.levels.append(self._sorted(keys, values))
 
     @staticmethod
+    def _plain(key: str) -> bool:
+        return len(key) == 36 and key.isascii()
+
+    @staticmethod
+    def _texts(keys: list[str]) -> np.ndarray | None:
+        """The keys as 36-byte texts, or None if one is not 36 ASCII characters. (Between
+        keys of exactly 36 characters the array's padding cannot make two equal.)"""
+        if not all(map((36).__eq__, map(len, keys))):
+            return None
+        try:
+            return np.array(keys, dtype="S36")
+        except UnicodeEncodeError:
+            return None
+
+    @staticmethod
     def _sorted(keys: np.ndarray, values: np.ndarray | None) -> tuple:
         order = np.argsort(keys, kind="stable")
         return keys[order], None if values is None else values[order]
 
     def found(self, keys) -> dict[str, int | None]:
         """{key: row id (None if it has none)} of the keys that are here."""
+        keys = keys if isinstance(keys, set | frozenset) else set(keys)
         found: dict[str, int | None] = {}
-        rest = []
-        recent, odd = self.recent, self.odd
-        for key in keys:
-            if key in recent:
-                found[key] = recent[key]
-            elif key in odd:
-                found[key] = odd[key]
-            elif len(key) == 36 and key.isascii():
-                rest.append(key)
-        if not rest or not self.levels:
+        for held in (self.recent, self.odd):
+            if held and keys:
+                hits = held.keys() & keys
+                if hits:
+                    found.update((key, held[key]) for key in hits)
+                    keys = keys - hits
+        if not keys or not self.levels:
             return found
-        probe = np.array(rest, dtype="S36")
+        rest = list(keys)
+        probe = self._texts(rest)
+        if probe is None:  # odd keys are never in the arrays
+            rest = [key for key in rest if self._plain(key)]
+            probe = np.array(rest, dtype="S36")
         names = np.array(rest, dtype=object)
         for keys_here, values_here in reversed(self.levels):  # the newest row id wins
             at = np.searchsorted(keys_here, probe, side="right") - 1
@@ -364,8 +381,11 @@ class _IdMap:
                 if values_here is None:
                     found.update(dict.fromkeys(names[hit].tolist()))
                 else:
-                    ids = [None if i == self.NONE else i for i in values_here[at[hit]].tolist()]
-                    found.update(zip(names[hit].tolist(), ids, strict=True))
+                    ids = values_here[at[hit]]
+                    listed = ids.tolist()
+                    if (ids == self.NONE).any():
+                        listed = [None if i == self.NONE else i for i in listed]
+                    found.update(zip(names[hit].tolist(), listed, strict=True))
                 probe, names = probe[~hit], names[~hit]
                 if not len(probe):
                     break
@@ -1419,7 +1439,17 @@ _json_dumps = _c_encoder(json.JSONEncoder())  # json.dumps's text, the C encoder
 
 
 def _json_text(value):
-    return None if value is None else _json_dumps(value)
+    """A JSON column's text: orjson's (the database parses it; the spacing does not matter),
+    or json.dumps's for what orjson refuses (integers beyond 64 bits, lone surrogates) and
+    wherever orjson wrote a null, which may stand for a NaN or an infinity that json.loads
+    accepted (orjson writes those as null; the database is to see and refuse them)."""
+    if value is None:
+        return None
+    try:
+        text = orjson.dumps(value)
+    except orjson.JSONEncodeError:
+        return _json_dumps(value)
+    return _json_dumps(value) if b"null" in text else text.decode()
 
 
 def _same(value):
@@ -1548,16 +1578,15 @@ class _Inserter:
         self.close()
         count = min(max(needed, self.expected), 200_000)
         with self.connection.cursor() as cursor:
+            # The ids drawn, as runs of consecutive ids (one, unless another session drew
+            # from the sequence meanwhile): the server groups them (gaps and islands).
             cursor.execute(
-                "SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [self.sequence, count]
+                "SELECT min(v), max(v) FROM (SELECT v, v - row_number() OVER (ORDER BY v) AS run "
+                "FROM (SELECT nextval(%s::regclass) AS v FROM generate_series(1, %s)) drawn) ids "
+                "GROUP BY run ORDER BY 1",
+                [self.sequence, count],
             )
-            runs = self.reserved
-            while found := cursor.fetchmany(10_000):
-                for (pk,) in found:
-                    if runs and runs[-1].stop == pk:
-                        runs[-1] = range(runs[-1].start, pk + 1)
-                    else:
-                        runs.append(range(pk, pk + 1))
+            self.reserved += [range(low, high + 1) for low, high in cursor.fetchall()]
         self.expected = max(self.expected - count, BATCH)
 
     def _take(self, count: int) -> range | list[int]:
