@@ -842,13 +842,28 @@ def _apply_all(plan: _Plan, workspace, report, progress) -> None:
         if isinstance(error, FactsConflict):
             report.problem(str(error))
         elif not isinstance(error, _Problems):
-            report.problem(f"The database refused the bundle, nothing was written: {error}")
+            report.problem(_refusal(error))
         return
     except BaseException:
         workspace.orchestrator_id = orchestrator
         _remove(saved, facts)
         raise
     report.applied = True
+
+
+def _refusal(error: DatabaseError) -> str:
+    """Why the database refused the bundle, with the entity being written and, for a value
+    that must be unique, what to do about it."""
+    entity = getattr(error, "bundle_entity", None)
+    text = f"The database refused the bundle, nothing was written: {error}".strip()
+    if entity:
+        text += f" (while writing {entity} records)"
+    if isinstance(error, IntegrityError) and "unique" in str(error).lower():
+        text += (
+            ". A value that must be unique (a name, a code) is taken already, in this workspace "
+            "or twice in the bundle: rename one of them, or import into an empty workspace."
+        )
+    return text
 
 
 class _fk_triggers_off:
@@ -1106,6 +1121,8 @@ def _apply(plan: _Plan, workspace, report, progress, saved: list, guard) -> None
         except BaseException as error:
             if writer.fast is not None:
                 writer.fast.abort(error)
+            if isinstance(error, DatabaseError):
+                error.bundle_entity = declaration.entity  # named in the report
             raise
         check.forget()
         pks.map(declaration.entity).compact()
