@@ -382,6 +382,12 @@ def test_detail_page_polls_while_running(workspace, client_as, actors):
     # A second export of the same scope waits for the first.
     response = client.post("/bundles/export/", {"scope": "workspace"})
     assert response.status_code == 200 and "already running" in response.content.decode()
+    assert "HX-Refresh" not in partial  # still running: the box alone, polled again
+    BundleJob.objects.filter(pk=job.pk).update(
+        status=BundleJobStatus.DONE, counts={"partners.partner": 3}
+    )
+    done = client.get(f"/bundles/{job.public_id}/?progress=1", HTTP_HX_REQUEST="true")
+    assert done["HX-Refresh"] == "true"  # finished: the whole page, with its table of counts
 
 
 def test_an_import_under_new_ids_is_passed_to_the_importer(

@@ -153,7 +153,12 @@ def bundle_detail(request, public_id):
         "ttl_hours": jobs.ttl().total_seconds() // 3600,
     }
     if is_htmx(request) and request.GET.get("progress"):
-        return render(request, "portability/bundle_progress.html", context)
+        response = render(request, "portability/bundle_progress.html", context)
+        if not job.is_active and context["rows"]:
+            # Finished while the page polled: the whole page again, with the table of counts
+            # the progress box refers to ("what the table says").
+            response["HX-Refresh"] = "true"
+        return response
     return render(request, "portability/bundle_detail.html", context)
 
 
