@@ -421,7 +421,7 @@ class _Plan:
     bundle_ids: dict[str, set[str]]  # new_ids: entity -> UUIDs of its records, read first
     referred: set[str]  # entities whose rows' ids are looked up after writing (_referred_to)
     ids: dict[str, _IdMap] = dataclasses.field(default_factory=dict)  # checked so far
-    existing: dict[str, dict[str, int]] = dataclasses.field(default_factory=dict)
+    existing: dict[str, _IdMap] = dataclasses.field(default_factory=dict)  # rows already here
     users: dict[str, int] = dataclasses.field(default_factory=dict)  # e-mail -> user pk
     no_user: set[str] = dataclasses.field(default_factory=set)  # e-mails with no account
     dropped: dict[str, set[str]] = dataclasses.field(default_factory=dict)  # left out
@@ -562,7 +562,7 @@ class _EntityCheck:
         d = declaration
         self.entity = d.entity
         self.seen = plan.ids.setdefault(d.entity, _IdMap(values=False))
-        self.present = plan.existing.setdefault(d.entity, {})
+        self.present = plan.existing.setdefault(d.entity, _IdMap())
         self.dropped = plan.dropped.setdefault(d.entity, set())
         self.refs = [(name, d.is_many(name), d.ref_entity(name)) for name in d.refs]
         self.self_wanted: set[str] = set()
@@ -675,7 +675,7 @@ class _EntityCheck:
         if not here:
             return
         self.pks.found(self.declaration, here)
-        self.present.update(here)
+        self.present.add(here.items())
         if self.report.policy == "fail":
             self.plan.clashes[self.entity] = self.plan.clashes.get(self.entity, 0) + len(here)
 
@@ -1156,7 +1156,8 @@ class _EntityWriter:
         self.remember = True  # whether the ids of its new rows are kept (see _referred_to)
         d = declaration
         self.entity = d.entity
-        self.present = plan.existing.setdefault(d.entity, {})  # grows as found
+        self.existing = plan.existing.setdefault(d.entity, _IdMap())  # grows as found
+        self.present: dict[str, int] = {}  # of the block being written
         self.dropped = plan.dropped.setdefault(d.entity, set())
         self.plain = [
             (name, d.field(name).attname, _decoder(d.field(name)), d.convert.get(name))
@@ -1293,6 +1294,7 @@ class _EntityWriter:
         fast = self.fast is not None
         if fast:
             self._targets(records)
+        self.present = self.existing.found(r["id"] for r in records) if len(self.existing) else {}
         if fast and not self.present and not linked:
             # The usual case (new rows, no links): every record becomes a row.
             rows = list(map(self.make_row, records))
