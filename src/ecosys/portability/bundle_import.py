@@ -593,9 +593,9 @@ class _EntityCheck:
             emails.update(itertools.chain.from_iterable(values) if d.is_many(name) else values)
         emails.discard(None)
         self.pks.users(emails)
+        users = plan.users
         for name in self.required:
             values = map(operator.itemgetter(name), records)
-            users = plan.users
             self.dropped.update(i for i, e in zip(block_ids, values, strict=True) if e not in users)
         for name, many, target in self.refs:
             values = map(operator.itemgetter(name), records)
@@ -855,7 +855,7 @@ def _refusal(error: DatabaseError) -> str:
     """Why the database refused the bundle, with the entity being written and, for a value
     that must be unique, what to do about it."""
     entity = getattr(error, "bundle_entity", None)
-    text = f"The database refused the bundle, nothing was written: {error}".strip()
+    text = f"The database refused the bundle, nothing was written: {error}"
     if entity:
         text += f" (while writing {entity} records)"
     if isinstance(error, IntegrityError) and "unique" in str(error).lower():
@@ -1024,7 +1024,7 @@ class _Pks:
         public_ids.discard(None)
         found = self.map(entity).found(public_ids)
         if len(found) < len(public_ids):
-            found.update(self._lookup(entity, public_ids - found.keys()))
+            found.update(self._fetch(entity, public_ids - found.keys()))
         for public_id, pk in found.items():
             if pk is None:
                 raise KeyError(f"{entity} {public_id}")
@@ -1032,13 +1032,13 @@ class _Pks:
             raise KeyError(f"{entity} {sorted(public_ids - found.keys())[0]}")
         return found
 
-    def _lookup(self, entity: str, public_ids) -> dict[str, int]:
-        wanted = sorted(self.map(entity).missing(public_ids))
+    def _fetch(self, entity: str, wanted: set[str]) -> dict[str, int]:
+        """The workspace's rows among ``wanted`` (ids the map does not hold): kept, locked."""
         declaration = declaration_get(entity)
         if not wanted or declaration is None:
             return {}
         self.quiet()
-        rows = dict(_id_rows(declaration.model, wanted, self.workspace.pk))
+        rows = dict(_id_rows(declaration.model, sorted(wanted), self.workspace.pk))
         self.found(declaration, rows)
         return rows
 
@@ -1048,8 +1048,8 @@ class _Pks:
         unresolved = self.plan.unresolved.get(entity)
         if unresolved:
             public_ids = public_ids - unresolved
-        self._lookup(entity, public_ids)
-        missing = self.map(entity).missing(public_ids)
+        wanted = self.map(entity).missing(public_ids)
+        missing = wanted - self._fetch(entity, wanted).keys()
         if missing:
             self.plan.unresolved.setdefault(entity, set()).update(missing)
 
@@ -1070,11 +1070,12 @@ class _Pks:
     def get(self, entity: str, public_id: str | None, missing_ok: bool = False) -> int | None:
         if public_id is None:
             return None
-        found = self.map(entity).get(public_id)
-        if found is None:
-            found = self._lookup(entity, [public_id]).get(public_id)
-            if found is None and not missing_ok:
-                raise KeyError(f"{entity} {public_id}")
+        held = self.map(entity).found((public_id,))
+        if public_id not in held:
+            held = self._fetch(entity, {public_id})
+        found = held.get(public_id)
+        if found is None and not missing_ok:
+            raise KeyError(f"{entity} {public_id}")
         return found
 
 
